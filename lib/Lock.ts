@@ -1,0 +1,444 @@
+/**
+ * `Lock`: a mutual-exclusion lock shared by every thread that holds a handle to it.
+ *
+ * ## Memory layout (Int32 words from `byteOffset`)
+ * | word | name  | meaning                              |
+ * |------|-------|--------------------------------------|
+ * | 0    | TAG   | kind tag (see `internal/shared.ts`)  |
+ * | 1    | STATE | one of the states below              |
+ *
+ * ## States (Drepper, "Futexes Are Tricky", 2011, mutex 2: the three-state mutex)
+ * | state     | value | meaning                                       | legal transitions                         |
+ * |-----------|-------|-----------------------------------------------|-------------------------------------------|
+ * | UNLOCKED  | 0     | free                                          | → LOCKED (acquire), → CONTENDED (acquire by a waiter) |
+ * | LOCKED    | 1     | held, no thread is parked on STATE            | → UNLOCKED (release), → CONTENDED (a waiter announces itself) |
+ * | CONTENDED | 2     | held, threads may be parked on STATE          | → UNLOCKED (release + wake)               |
+ *
+ * The uncontended acquire is one compare-exchange (UNLOCKED → LOCKED) and the release one exchange; the release
+ * notifies only when it replaced CONTENDED. A waiter always exchanges in CONTENDED before parking, so a release
+ * that could miss it is impossible: either the waiter's exchange saw UNLOCKED (and it holds the lock), or the
+ * releaser's exchange sees CONTENDED (and wakes it). A woken waiter re-exchanges CONTENDED rather than LOCKED
+ * because it cannot know whether others still sleep; the price is at most one wake nobody needed.
+ *
+ * All exchanges are sequentially consistent (`Atomics` offers nothing weaker), which also orders the protected
+ * data: writes made while holding the lock happen-before the release's exchange, which happens-before the next
+ * acquire's successful exchange.
+ *
+ * @module
+ */
+
+import { E_CANCELED, type MutexInterface } from 'async-mutex';
+import { LockNotHeldError, TimeoutError } from './errors';
+import { guardOf, onceReleaser, parseWait } from './internal/options';
+import { allocate, attach, defineKind, type Placement, registerReviver } from './internal/shared';
+import { type Resource, type Turnstile, turnstileOf } from './internal/turnstile';
+import {
+  assertCanBlock,
+  checkTimeout,
+  deadlineOf,
+  mayBlock,
+  SPIN_LIMIT,
+  type WaitPlan,
+  wake,
+  waitAsync,
+  waitSync,
+} from './internal/wait';
+import type { AcquireOptions, Guard, Releaser } from './options';
+
+const KIND = defineKind('Lock', 1, 8);
+
+const STATE = 1;
+
+const UNLOCKED = 0; // free
+const LOCKED = 1; // held, nobody parked
+const CONTENDED = 2; // held, somebody may be parked on STATE
+
+/**
+ * A mutual-exclusion lock that works across worker threads: Python's `threading.Lock` /
+ * `multiprocessing.Lock`, with `async-mutex`'s `Mutex` interface for async code.
+ *
+ * A `Lock` is not owned: any thread may release it, as in Python. Releasing a lock that is not held throws
+ * {@link LockNotHeldError} and changes nothing (stricter than `async-mutex`, whose `release()` is then silent).
+ *
+ * Pass it to a worker in `workerData` or `postMessage` and rebuild it there with {@link Lock.from} or
+ * {@link revive}; both sides then use the same lock.
+ *
+ * @example
+ * ```ts
+ * import { Lock } from 'shared-sync';
+ * const lock = new Lock();
+ *
+ * // blocking, Python style (in a worker; on Node's main thread it blocks the event loop)
+ * if (lock.acquireSync(100)) {
+ *   try {
+ *     // critical section
+ *   } finally {
+ *     lock.release();
+ *   }
+ * }
+ *
+ * // async, async-mutex style
+ * await lock.runExclusive(async () => {
+ *   // critical section
+ * });
+ * ```
+ */
+export class Lock implements MutexInterface {
+  /** The shared memory the lock lives in; carried to other threads by structured clone. */
+  readonly buffer: SharedArrayBuffer;
+  /** Where in {@link Lock.buffer} the lock lives. */
+  readonly byteOffset: number;
+  readonly #view: Int32Array;
+  #turnstileCache: Turnstile | undefined;
+  #plan: WaitPlan | undefined;
+
+  /** Bytes a `Lock` occupies in shared memory. */
+  static readonly byteLength: number = KIND.byteLength;
+
+  /** Creates a new, unlocked lock in a fresh `SharedArrayBuffer`. */
+  constructor();
+  /** @internal Views the lock at `placement` (already initialized). */
+  constructor(placement: Placement);
+  constructor(placement: Placement = allocate(KIND)) {
+    this.buffer = placement.buffer;
+    this.byteOffset = placement.byteOffset;
+    this.#view = new Int32Array(placement.buffer, placement.byteOffset, 2);
+  }
+
+  /**
+   * Rebuilds a lock received from another thread (through `workerData` or `postMessage`).
+   *
+   * @param received - The structured clone of a `Lock` (or a `Lock` itself).
+   * @throws TypeError when `received` is not a clone of a `Lock`, saying what it is instead.
+   *
+   * @example
+   * ```ts
+   * import { Lock } from 'shared-sync';
+   * const received: unknown = structuredClone(new Lock()); // what a worker finds in workerData
+   * const lock = Lock.from(received);
+   * lock.runExclusiveSync(() => console.log('in the critical section'));
+   * ```
+   */
+  static from(received: unknown): Lock {
+    return new Lock(attach(KIND, received));
+  }
+
+  /**
+   * Acquires the lock, blocking the thread until it is free or `timeout` ms have passed: Python's
+   * `acquire(timeout=…)`.
+   *
+   * @param timeout - Milliseconds to wait at most; omitted or `Infinity` waits forever, `0` does not wait.
+   * @returns `true` when the lock was acquired, `false` when the timeout ran out.
+   * @throws RangeError for a negative, `NaN` or non-number timeout.
+   * @throws {@link BlockingNotAllowedError} on a thread that may not block (a browser's main thread).
+   *
+   * @example
+   * ```ts
+   * import { Lock } from 'shared-sync';
+   * const lock = new Lock();
+   * console.log(lock.acquireSync(), lock.acquireSync(50)); // true false (after 50 ms)
+   * lock.release();
+   * ```
+   */
+  acquireSync(timeout?: number): boolean {
+    checkTimeout(timeout, 'Lock.acquireSync');
+    if (!mayBlock) assertCanBlock('Lock.acquireSync', 'await lock.acquire()');
+    if (Atomics.compareExchange(this.#view, STATE, UNLOCKED, LOCKED) === UNLOCKED) return true;
+    return timeout === 0 ? false : this.#acquireContendedSync(timeout);
+  }
+
+  #acquireContendedSync(timeout: number | undefined): boolean {
+    const deadline = deadlineOf(timeout, 'Lock.acquireSync');
+    // The holder is often running on the other core and about to release: a short spin saves two syscalls.
+    for (let i = 0; i < SPIN_LIMIT; i++) {
+      if (
+        Atomics.load(this.#view, STATE) === UNLOCKED &&
+        Atomics.compareExchange(this.#view, STATE, UNLOCKED, LOCKED) === UNLOCKED
+      ) {
+        return true;
+      }
+    }
+    return waitSync(this.#waitPlan(), deadline);
+  }
+
+  /** The waiter's step of the three-state protocol: exchange in CONTENDED; holding the lock if it was free. */
+  #waitPlan(): WaitPlan {
+    const view = this.#view;
+    this.#plan ??= {
+      view,
+      index: STATE,
+      attempt: () => (Atomics.exchange(view, STATE, CONTENDED) === UNLOCKED ? true : CONTENDED),
+    };
+    return this.#plan;
+  }
+
+  /**
+   * Acquires the lock if it is free, without waiting.
+   *
+   * @returns `true` when the lock was acquired.
+   *
+   * @example
+   * ```ts
+   * import { Lock } from 'shared-sync';
+   * const lock = new Lock();
+   * console.log(lock.tryAcquire(), lock.tryAcquire()); // true false
+   * ```
+   */
+  tryAcquire(): boolean {
+    return Atomics.compareExchange(this.#view, STATE, UNLOCKED, LOCKED) === UNLOCKED;
+  }
+
+  /**
+   * Releases the lock. Any thread may release it, as in Python.
+   *
+   * @throws {@link LockNotHeldError} when the lock is not held; the lock is left unlocked, as it was.
+   *
+   * @example
+   * ```ts
+   * import { Lock } from 'shared-sync';
+   * const lock = new Lock();
+   * lock.acquireSync();
+   * lock.release();
+   * ```
+   */
+  release(): void {
+    const previous = Atomics.exchange(this.#view, STATE, UNLOCKED);
+    if (previous === CONTENDED) wake(this.#view, STATE);
+    else if (previous === UNLOCKED) throw new LockNotHeldError('Lock.release: the lock is not held');
+  }
+
+  /**
+   * Whether the lock is held by any thread right now (Python's `locked()`). Another thread may change that
+   * at any moment; use it for diagnostics, not to decide whether to acquire.
+   *
+   * @example
+   * ```ts
+   * import { Lock } from 'shared-sync';
+   * const lock = new Lock();
+   * lock.tryAcquire();
+   * console.log(lock.isLocked()); // true
+   * ```
+   */
+  isLocked(): boolean {
+    return Atomics.load(this.#view, STATE) !== UNLOCKED;
+  }
+
+  /**
+   * Acquires the lock without blocking the thread; resolves to a {@link Releaser} once it is held.
+   *
+   * Async acquirers of one thread are served by priority (higher first), FIFO within a priority; threads
+   * compete with each other through the shared word. An uncontended acquire resolves at once.
+   *
+   * @param options - A priority (as in `async-mutex`), or `{ timeout, signal, priority }`.
+   * @returns The releaser; calling it releases the lock (a second call does nothing).
+   * @throws (rejects) {@link TimeoutError} when the timeout runs out, `signal.reason` when the signal aborts,
+   *   `async-mutex`'s `E_CANCELED` after {@link Lock.cancel}; the lock is then not taken later.
+   *
+   * @example
+   * ```ts
+   * import { Lock } from 'shared-sync';
+   * const lock = new Lock();
+   * const release = await lock.acquire({ timeout: 1000 });
+   * try {
+   *   // critical section
+   * } finally {
+   *   release();
+   * }
+   * ```
+   */
+  acquire(options?: number | AcquireOptions): Promise<Releaser> {
+    let parsed: ReturnType<typeof parseWait>;
+    try {
+      parsed = parseWait(options, 'Lock.acquire');
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const turnstile = this.#turnstile();
+    if (turnstile.isEmpty() && Atomics.compareExchange(this.#view, STATE, UNLOCKED, LOCKED) === UNLOCKED) {
+      return Promise.resolve(this.#releaser());
+    }
+    const { timeout } = parsed;
+    return turnstile
+      .enqueue(
+        parsed.priority,
+        1,
+        parsed.deadline,
+        parsed.signal,
+        () => new TimeoutError(`Lock.acquire: timed out after ${timeout} ms`, timeout),
+      )
+      .then(() => this.#releaser());
+  }
+
+  #releaser(): Releaser {
+    return onceReleaser(() => this.release());
+  }
+
+  #turnstile(): Turnstile {
+    if (this.#turnstileCache) return this.#turnstileCache;
+    const view = this.#view;
+    const plan = this.#waitPlan();
+    const resource: Resource = {
+      view,
+      index: STATE,
+      attempt: () => plan.attempt(),
+      giveBack: () => this.release(),
+    };
+    this.#turnstileCache = turnstileOf(this.buffer, this.byteOffset, () => resource);
+    return this.#turnstileCache;
+  }
+
+  /**
+   * Runs `callback` while holding the lock (acquired asynchronously) and releases it afterwards, also when the
+   * callback throws or rejects: the async form of Python's `with lock:`.
+   *
+   * @param callback - The critical section; may be async.
+   * @param options - A priority, or `{ timeout, signal, priority }` for the acquire.
+   * @returns What `callback` returned.
+   *
+   * @example
+   * ```ts
+   * import { Lock } from 'shared-sync';
+   * const lock = new Lock();
+   * const value = await lock.runExclusive(async () => 42);
+   * console.log(value); // 42
+   * ```
+   */
+  async runExclusive<T>(callback: MutexInterface.Worker<T>, options?: number | AcquireOptions): Promise<T> {
+    const release = await this.acquire(options);
+    try {
+      return await callback();
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Runs `callback` while holding the lock (acquired by blocking) and releases it afterwards, also when it
+   * throws: Python's `with lock:`.
+   *
+   * @param callback - The critical section.
+   * @param timeout - Milliseconds to wait for the lock at most.
+   * @returns What `callback` returned.
+   * @throws {@link TimeoutError} when the lock could not be acquired in time (the callback did not run).
+   *
+   * @example
+   * ```ts
+   * import { Lock } from 'shared-sync';
+   * const lock = new Lock();
+   * const shared = new Int32Array(new SharedArrayBuffer(4));
+   * lock.runExclusiveSync(() => {
+   *   shared[0] += 1; // read-modify-write made safe by the lock
+   * });
+   * ```
+   */
+  runExclusiveSync<T>(callback: () => T, timeout?: number): T {
+    if (!this.acquireSync(timeout)) {
+      throw new TimeoutError(`Lock.runExclusiveSync: timed out after ${timeout} ms`, timeout ?? 0);
+    }
+    try {
+      return callback();
+    } finally {
+      this.release();
+    }
+  }
+
+  /**
+   * Acquires the lock by blocking and returns a {@link Guard} that releases it at the end of a `using` block.
+   *
+   * @param timeout - Milliseconds to wait at most.
+   * @throws {@link TimeoutError} when the lock could not be acquired in time.
+   *
+   * @example
+   * ```ts
+   * import { Lock } from 'shared-sync';
+   * const lock = new Lock();
+   * {
+   *   using _held = lock.guardSync();
+   *   // critical section; released when the block ends
+   * }
+   * ```
+   */
+  guardSync(timeout?: number): Guard {
+    if (!this.acquireSync(timeout)) {
+      throw new TimeoutError(`Lock.guardSync: timed out after ${timeout} ms`, timeout ?? 0);
+    }
+    return guardOf(this.#releaser());
+  }
+
+  /**
+   * Acquires the lock asynchronously and resolves to a {@link Guard} for `await using`.
+   *
+   * @param options - A priority, or `{ timeout, signal, priority }`.
+   *
+   * @example
+   * ```ts
+   * import { Lock } from 'shared-sync';
+   * const lock = new Lock();
+   * {
+   *   await using _held = await lock.guard();
+   *   // critical section; released when the block ends
+   * }
+   * ```
+   */
+  async guard(options?: number | AcquireOptions): Promise<Guard> {
+    return guardOf(await this.acquire(options));
+  }
+
+  /**
+   * Resolves once the lock is observed unlocked, without acquiring it (`async-mutex`'s `waitForUnlock`).
+   * Another thread may take the lock again right after; `priority` is accepted for `MutexInterface` and does
+   * not order these waiters.
+   *
+   * @param options - A priority (ignored), or `{ timeout, signal }`.
+   * @throws (rejects) {@link TimeoutError} or `signal.reason`.
+   *
+   * @example
+   * ```ts
+   * import { Lock } from 'shared-sync';
+   * const lock = new Lock();
+   * await lock.waitForUnlock(); // resolves at once: nobody holds it
+   * ```
+   */
+  async waitForUnlock(options?: number | AcquireOptions): Promise<void> {
+    const { deadline, signal, timeout } = parseWait(options, 'Lock.waitForUnlock');
+    const view = this.#view;
+    const plan: WaitPlan = {
+      view,
+      index: STATE,
+      attempt: () => {
+        for (;;) {
+          const state = Atomics.load(view, STATE);
+          if (state === UNLOCKED) return true;
+          // Announce ourselves so that the release notifies: LOCKED → CONTENDED (retry if it changed meanwhile).
+          if (state === CONTENDED || Atomics.compareExchange(view, STATE, LOCKED, CONTENDED) === LOCKED) {
+            return CONTENDED;
+          }
+        }
+      },
+    };
+    if (!(await waitAsync(plan, deadline, signal))) {
+      throw new TimeoutError(`Lock.waitForUnlock: timed out after ${timeout} ms`, timeout);
+    }
+  }
+
+  /**
+   * Rejects every pending async acquirer *of this thread* with `async-mutex`'s `E_CANCELED`, as
+   * `Mutex.cancel()` does. Holders and other threads' waiters are not affected.
+   *
+   * @example
+   * ```ts
+   * import { E_CANCELED } from 'async-mutex';
+   * import { Lock } from 'shared-sync';
+   * const lock = new Lock();
+   * lock.tryAcquire();
+   * const pending = lock.acquire();
+   * lock.cancel();
+   * await pending.catch((err) => console.log(err === E_CANCELED)); // true
+   * ```
+   */
+  cancel(): void {
+    this.#turnstile().cancel(E_CANCELED);
+  }
+}
+
+registerReviver(KIND, (received) => Lock.from(received));

@@ -1,0 +1,174 @@
+/**
+ * This thread's async acquirers of one primitive, in priority order.
+ *
+ * Async acquirers in one thread queue here (highest priority first, FIFO within a priority) and only the head
+ * contends for the shared word, through {@link waitAsync}. When the head's acquisition succeeds it is handed the
+ * resource; an entry that times out, is aborted or cancelled leaves the queue at once, so nothing waits behind
+ * it and nothing is left behind. This is the thread-local half of every acquire; the shared word is the other.
+ *
+ * A turnstile belongs to the memory, not to a view: two views of one primitive in one thread share it
+ * ({@link turnstileOf}), so their acquirers are ordered together.
+ *
+ * @internal
+ * @module
+ */
+
+import { remaining, type WaitPlan, waitAsync } from './wait';
+
+/** What a primitive gives its turnstile: how to take `weight` units and how to give them back. */
+export interface Resource {
+  readonly view: Int32Array;
+  readonly index: number;
+  /** Takes `weight` units or announces a waiter and returns the value to park on (see {@link WaitPlan}). */
+  attempt(weight: number): number | true;
+  /** Undoes what `attempt` announced, once the head stops waiting. */
+  leave?(): void;
+  /** Gives back units taken for an entry that left between the take and the hand-over. */
+  giveBack(weight: number): void;
+}
+
+interface Entry {
+  readonly priority: number;
+  readonly weight: number;
+  resolve(): void;
+  reject(reason: unknown): void;
+  detach(): void;
+}
+
+export class Turnstile {
+  readonly #resource: Resource;
+  readonly #entries: Entry[] = [];
+  readonly #plan: WaitPlan;
+  #serving = false;
+  #kick: AbortController | undefined;
+  #takenFor: Entry | undefined;
+
+  constructor(resource: Resource) {
+    this.#resource = resource;
+    this.#plan = {
+      view: resource.view,
+      index: resource.index,
+      attempt: () => {
+        const head = this.#entries[0];
+        if (!head) return true; // nobody left to serve: end the wait, the loop then stops
+        const result = resource.attempt(head.weight);
+        if (result === true) this.#takenFor = head;
+        return result;
+      },
+      leave: resource.leave && (() => resource.leave!()),
+    };
+  }
+
+  /** True when no acquirer of this thread is queued (so a new one may take the fast path). */
+  isEmpty(): boolean {
+    return this.#entries.length === 0;
+  }
+
+  /**
+   * Queues an acquirer; resolves once `weight` units have been taken for it, rejects with `timeoutError()` at
+   * the deadline or with `signal.reason` when aborted.
+   */
+  enqueue(
+    priority: number,
+    weight: number,
+    deadline: number,
+    signal: AbortSignal | undefined,
+    timeoutError: () => Error,
+  ): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<void>((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const onAbort = (): void => this.#leave(entry, signal!.reason);
+      const onTimer = (): void => {
+        const left = remaining(deadline);
+        if (left > 0) timer = setTimeout(onTimer, Math.max(1, left));
+        else this.#leave(entry, timeoutError());
+      };
+      const entry: Entry = {
+        priority,
+        weight,
+        resolve,
+        reject,
+        detach() {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+        },
+      };
+      if (deadline !== Number.POSITIVE_INFINITY) timer = setTimeout(onTimer, Math.max(1, remaining(deadline)));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#insert(entry);
+    });
+  }
+
+  /** Rejects every queued acquirer of this thread with `reason` (async-mutex's `cancel()`). */
+  cancel(reason: unknown): void {
+    const entries = this.#entries.splice(0);
+    for (const entry of entries) {
+      entry.detach();
+      entry.reject(reason);
+    }
+    this.#kickServer();
+  }
+
+  #insert(entry: Entry): void {
+    const entries = this.#entries;
+    let at = entries.length;
+    while (at > 0 && entries[at - 1].priority < entry.priority) at--;
+    entries.splice(at, 0, entry);
+    if (!this.#serving) void this.#serve();
+    else if (at === 0) this.#kickServer(); // a new head may need less, or more; let the server look again
+  }
+
+  #leave(entry: Entry, reason: unknown): void {
+    const at = this.#entries.indexOf(entry);
+    if (at < 0) return;
+    this.#entries.splice(at, 1);
+    entry.detach();
+    entry.reject(reason);
+    if (at === 0) this.#kickServer();
+  }
+
+  #kickServer(): void {
+    this.#kick?.abort();
+  }
+
+  async #serve(): Promise<void> {
+    this.#serving = true;
+    try {
+      while (this.#entries.length > 0) {
+        const kick = (this.#kick = new AbortController());
+        let taken = false;
+        try {
+          taken = await waitAsync(this.#plan, Number.POSITIVE_INFINITY, kick.signal);
+        } catch {
+          // kicked: the head changed or the queue emptied; look again
+        }
+        this.#kick = undefined;
+        const takenFor = this.#takenFor;
+        this.#takenFor = undefined;
+        if (!taken || !takenFor) continue;
+        if (this.#entries[0] === takenFor) {
+          this.#entries.shift();
+          takenFor.detach();
+          takenFor.resolve();
+        } else {
+          // The entry left (aborted in a microtask) between the take and now: the units are nobody's.
+          this.#resource.giveBack(takenFor.weight);
+        }
+      }
+    } finally {
+      this.#serving = false;
+    }
+  }
+}
+
+const turnstiles = new WeakMap<SharedArrayBuffer, Map<number, Turnstile>>();
+
+/** The turnstile of the primitive at `(buffer, byteOffset)` in this thread, made by `create` the first time. */
+export function turnstileOf(buffer: SharedArrayBuffer, byteOffset: number, create: () => Resource): Turnstile {
+  let byOffset = turnstiles.get(buffer);
+  if (!byOffset) turnstiles.set(buffer, (byOffset = new Map()));
+  let turnstile = byOffset.get(byteOffset);
+  if (!turnstile) byOffset.set(byteOffset, (turnstile = new Turnstile(create())));
+  return turnstile;
+}

@@ -1,0 +1,72 @@
+/**
+ * Option and result types shared by the primitives.
+ *
+ * @module
+ */
+
+/**
+ * Options of every async wait: how long to wait and what may cancel it.
+ *
+ * @example
+ * ```ts
+ * import { Event } from 'shared-sync';
+ * const ready = new Event();
+ * const set = await ready.wait({ timeout: 100, signal: AbortSignal.timeout(1000) });
+ * console.log(set); // false: nobody set it within 100 ms
+ * ```
+ */
+export interface WaitOptions {
+  /**
+   * Milliseconds to wait at most. Omitted or `Infinity` waits forever; negative or `NaN` is a `RangeError`.
+   * @defaultValue `Infinity`
+   */
+  timeout?: number;
+  /** Cancels the wait: the promise rejects with `signal.reason`, and nothing is acquired later. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Options of an async acquire: a {@link WaitOptions} plus the priority among this thread's waiters.
+ *
+ * @example
+ * ```ts
+ * import { Lock } from 'shared-sync';
+ * const lock = new Lock();
+ * const release = await lock.acquire({ timeout: 1000, priority: 10 });
+ * release();
+ * ```
+ */
+export interface AcquireOptions extends WaitOptions {
+  /**
+   * Among the async acquirers of one thread, higher priorities are served first, FIFO within a priority
+   * (as in `async-mutex`). Threads are not ordered against each other.
+   * @defaultValue 0
+   */
+  priority?: number;
+}
+
+/**
+ * Releases what an async acquire took. Calling it a second time does nothing, so a releaser can never release
+ * somebody else's acquisition.
+ */
+export type Releaser = () => void;
+
+/**
+ * Holds an acquisition for a scope: `using` (sync) or `await using` (async) releases it at the end of the
+ * block, also when the block throws. `release()` does the same by hand; releasing twice does nothing.
+ *
+ * @example
+ * ```ts
+ * import { Lock } from 'shared-sync';
+ * const lock = new Lock();
+ * {
+ *   using held = lock.guardSync();
+ *   console.log(lock.isLocked()); // true
+ * }
+ * console.log(lock.isLocked()); // false
+ * ```
+ */
+export interface Guard extends Disposable, AsyncDisposable {
+  /** Releases the acquisition (at most once). */
+  release(): void;
+}

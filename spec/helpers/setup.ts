@@ -1,0 +1,6 @@
+import { afterEach } from 'vitest';
+import { terminateAll } from './workers';
+
+afterEach(async () => {
+  await terminateAll();
+});
