@@ -9,3 +9,4 @@ export * from './errors';
 export { revive } from './internal/shared';
 export { Lock } from './Lock';
 export type { AcquireOptions, Guard, Releaser, WaitOptions } from './options';
+export { RLock } from './RLock';

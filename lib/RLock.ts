@@ -1,0 +1,519 @@
+/**
+ * `RLock`: a reentrant lock, owned by the thread that acquired it.
+ *
+ * ## Memory layout (Int32 words from `byteOffset`)
+ * | word | name  | meaning                                                                    |
+ * |------|-------|----------------------------------------------------------------------------|
+ * | 0    | TAG   | kind tag (see `internal/shared.ts`)                                        |
+ * | 1    | STATE | the three-state mutex word of {@link Lock} (UNLOCKED / LOCKED / CONTENDED) |
+ * | 2    | OWNER | id of the owning thread (`internal/thread.ts`), 0 when free                |
+ * | 3    | DEPTH | how many times the owner has acquired it without releasing                 |
+ *
+ * ## States
+ * | STATE     | OWNER | DEPTH | meaning                                          |
+ * |-----------|-------|-------|--------------------------------------------------|
+ * | UNLOCKED  | 0     | 0     | free                                             |
+ * | LOCKED/CONTENDED | t | d ≥ 1 | held by thread t, acquired d times           |
+ *
+ * The mutual exclusion is the three-state mutex of {@link Lock} (Drepper, "Futexes Are Tricky"); OWNER and DEPTH
+ * are written only by the thread that holds STATE, as CPython's `_PyRLock` does over its plain lock. A thread
+ * reads OWNER without holding STATE only to ask "is it me?": OWNER becomes its own id only by its own write, so
+ * the answer cannot be stale. The owner clears OWNER before it releases STATE, so the next holder never sees a
+ * previous owner's id.
+ *
+ * ## Ownership and async code
+ * The owner is a *thread*: the main thread and each worker are distinct owners. All async tasks of one thread
+ * share its ownership, exactly as all coroutines of a Python thread share a `threading.RLock`: an async
+ * `acquire()` in a thread that already owns the lock re-enters at once. An `RLock` therefore excludes threads, not
+ * the async tasks of one thread; use a {@link Lock} to exclude async tasks from each other. What is enforced is
+ * the owner's part: only the owning thread may release, and never more often than it acquired.
+ *
+ * @module
+ */
+
+import { E_CANCELED, type MutexInterface } from 'async-mutex';
+import { LockNotHeldError, TimeoutError } from './errors';
+import { guardOf, onceReleaser, parseWait } from './internal/options';
+import { allocate, attach, defineKind, type Placement, registerReviver } from './internal/shared';
+import { currentThreadId } from './internal/thread';
+import { type Resource, type Turnstile, turnstileOf } from './internal/turnstile';
+import {
+  assertCanBlock,
+  checkTimeout,
+  deadlineOf,
+  mayBlock,
+  SPIN_LIMIT,
+  type WaitPlan,
+  wake,
+  waitAsync,
+  waitSync,
+} from './internal/wait';
+import type { AcquireOptions, Guard, Releaser } from './options';
+
+const KIND = defineKind('RLock', 2, 16);
+
+const STATE = 1;
+const OWNER = 2;
+const DEPTH = 3;
+
+const UNLOCKED = 0; // free
+const LOCKED = 1; // held, nobody parked
+const CONTENDED = 2; // held, somebody may be parked on STATE
+
+const NO_OWNER = 0;
+
+/**
+ * A reentrant lock that works across worker threads: Python's `threading.RLock` / `multiprocessing.RLock`.
+ *
+ * The thread that acquired it may acquire it again; it is released when the owner has released it as many
+ * times as it acquired it. Only the owner may release it: another thread's `release()` throws
+ * {@link LockNotHeldError} and changes nothing. All async tasks of one thread share the thread's ownership
+ * (see the module notes), so an `RLock` excludes threads, not the async tasks of one thread.
+ *
+ * @example
+ * ```ts
+ * import { RLock } from 'shared-sync';
+ * const lock = new RLock();
+ * function transfer(): void {
+ *   lock.runExclusiveSync(() => audit()); // re-enters: the thread already owns it
+ * }
+ * function audit(): void {
+ *   lock.runExclusiveSync(() => console.log('depth', lock.getDepth())); // depth 2
+ * }
+ * lock.runExclusiveSync(transfer);
+ * ```
+ */
+export class RLock implements MutexInterface {
+  /** The shared memory the lock lives in; carried to other threads by structured clone. */
+  readonly buffer: SharedArrayBuffer;
+  /** Where in {@link RLock.buffer} the lock lives. */
+  readonly byteOffset: number;
+  readonly #view: Int32Array;
+  #turnstileCache: Turnstile | undefined;
+  #plan: WaitPlan | undefined;
+
+  /** Bytes an `RLock` occupies in shared memory. */
+  static readonly byteLength: number = KIND.byteLength;
+
+  /** Creates a new, unlocked reentrant lock in a fresh `SharedArrayBuffer`. */
+  constructor();
+  /** @internal Views the lock at `placement` (already initialized). */
+  constructor(placement: Placement);
+  constructor(placement: Placement = allocate(KIND)) {
+    this.buffer = placement.buffer;
+    this.byteOffset = placement.byteOffset;
+    this.#view = new Int32Array(placement.buffer, placement.byteOffset, 4);
+  }
+
+  /**
+   * Rebuilds a reentrant lock received from another thread.
+   *
+   * @param received - The structured clone of an `RLock` (or an `RLock` itself).
+   * @throws TypeError when `received` is not a clone of an `RLock`, saying what it is instead.
+   *
+   * @example
+   * ```ts
+   * import { RLock } from 'shared-sync';
+   * const lock = RLock.from(structuredClone(new RLock()));
+   * console.log(lock.isLocked()); // false
+   * ```
+   */
+  static from(received: unknown): RLock {
+    return new RLock(attach(KIND, received));
+  }
+
+  #ownedByMe(): boolean {
+    return Atomics.load(this.#view, OWNER) === currentThreadId;
+  }
+
+  /** Records this thread as the owner, after it took STATE. */
+  #own(depth: number): void {
+    Atomics.store(this.#view, DEPTH, depth);
+    Atomics.store(this.#view, OWNER, currentThreadId);
+  }
+
+  /**
+   * Acquires the lock, blocking until it is free or `timeout` ms have passed; re-enters at once when this
+   * thread already owns it.
+   *
+   * @param timeout - Milliseconds to wait at most; omitted or `Infinity` waits forever, `0` does not wait.
+   * @returns `true` when acquired (or re-entered), `false` when the timeout ran out.
+   * @throws RangeError for a negative, `NaN` or non-number timeout.
+   * @throws {@link BlockingNotAllowedError} on a thread that may not block.
+   *
+   * @example
+   * ```ts
+   * import { RLock } from 'shared-sync';
+   * const lock = new RLock();
+   * console.log(lock.acquireSync(), lock.acquireSync(0), lock.getDepth()); // true true 2
+   * lock.release();
+   * lock.release();
+   * ```
+   */
+  acquireSync(timeout?: number): boolean {
+    checkTimeout(timeout, 'RLock.acquireSync');
+    if (!mayBlock) assertCanBlock('RLock.acquireSync', 'await rlock.acquire()');
+    if (this.#reenter()) return true;
+    if (Atomics.compareExchange(this.#view, STATE, UNLOCKED, LOCKED) !== UNLOCKED) {
+      if (timeout === 0 || !this.#acquireContendedSync(timeout)) return false;
+    }
+    this.#own(1);
+    return true;
+  }
+
+  #reenter(): boolean {
+    if (!this.#ownedByMe()) return false;
+    Atomics.add(this.#view, DEPTH, 1);
+    return true;
+  }
+
+  #acquireContendedSync(timeout: number | undefined): boolean {
+    const deadline = deadlineOf(timeout, 'RLock.acquireSync');
+    for (let i = 0; i < SPIN_LIMIT; i++) {
+      if (
+        Atomics.load(this.#view, STATE) === UNLOCKED &&
+        Atomics.compareExchange(this.#view, STATE, UNLOCKED, LOCKED) === UNLOCKED
+      ) {
+        return true;
+      }
+    }
+    return waitSync(this.#waitPlan(), deadline);
+  }
+
+  #waitPlan(): WaitPlan {
+    const view = this.#view;
+    this.#plan ??= {
+      view,
+      index: STATE,
+      attempt: () => (Atomics.exchange(view, STATE, CONTENDED) === UNLOCKED ? true : CONTENDED),
+    };
+    return this.#plan;
+  }
+
+  /**
+   * Acquires the lock if it is free or already owned by this thread, without waiting.
+   *
+   * @returns `true` when acquired (or re-entered).
+   *
+   * @example
+   * ```ts
+   * import { RLock } from 'shared-sync';
+   * const lock = new RLock();
+   * console.log(lock.tryAcquire(), lock.tryAcquire()); // true true: the same thread re-enters
+   * ```
+   */
+  tryAcquire(): boolean {
+    if (this.#reenter()) return true;
+    if (Atomics.compareExchange(this.#view, STATE, UNLOCKED, LOCKED) !== UNLOCKED) return false;
+    this.#own(1);
+    return true;
+  }
+
+  /**
+   * Releases one level of the calling thread's hold; the lock is free once it was released as many times as
+   * it was acquired.
+   *
+   * @throws {@link LockNotHeldError} when the calling thread does not own the lock (it is free, or another
+   *   thread owns it); nothing is changed.
+   *
+   * @example
+   * ```ts
+   * import { RLock } from 'shared-sync';
+   * const lock = new RLock();
+   * lock.acquireSync();
+   * lock.release();
+   * console.log(lock.isLocked()); // false
+   * ```
+   */
+  release(): void {
+    if (!this.#ownedByMe()) {
+      throw new LockNotHeldError(
+        Atomics.load(this.#view, OWNER) === NO_OWNER
+          ? 'RLock.release: the lock is not held'
+          : 'RLock.release: the lock is owned by another thread; only its owner may release it',
+      );
+    }
+    const depth = Atomics.sub(this.#view, DEPTH, 1) - 1;
+    if (depth > 0) return;
+    this.#releaseState();
+  }
+
+  #releaseState(): void {
+    Atomics.store(this.#view, OWNER, NO_OWNER);
+    if (Atomics.exchange(this.#view, STATE, UNLOCKED) === CONTENDED) wake(this.#view, STATE);
+  }
+
+  /**
+   * Whether any thread holds the lock right now.
+   *
+   * @example
+   * ```ts
+   * import { RLock } from 'shared-sync';
+   * const lock = new RLock();
+   * console.log(lock.isLocked()); // false
+   * ```
+   */
+  isLocked(): boolean {
+    return Atomics.load(this.#view, STATE) !== UNLOCKED;
+  }
+
+  /**
+   * Whether the calling thread owns the lock (Python's `RLock._is_owned()`).
+   *
+   * @example
+   * ```ts
+   * import { RLock } from 'shared-sync';
+   * const lock = new RLock();
+   * lock.acquireSync();
+   * console.log(lock.isOwned()); // true
+   * ```
+   */
+  isOwned(): boolean {
+    return this.#ownedByMe();
+  }
+
+  /**
+   * The recursion depth of the calling thread's hold: how many `release()` calls would free the lock.
+   * 0 when this thread does not own it (even if another thread does).
+   *
+   * @example
+   * ```ts
+   * import { RLock } from 'shared-sync';
+   * const lock = new RLock();
+   * lock.acquireSync();
+   * lock.acquireSync();
+   * console.log(lock.getDepth()); // 2
+   * ```
+   */
+  getDepth(): number {
+    return this.#ownedByMe() ? Atomics.load(this.#view, DEPTH) : 0;
+  }
+
+  /**
+   * Acquires the lock without blocking the thread; resolves to a {@link Releaser} once held. Re-enters at once
+   * when this thread already owns the lock (all async tasks of a thread share its ownership).
+   *
+   * @param options - A priority, or `{ timeout, signal, priority }`.
+   * @returns The releaser; calling it releases one level (a second call does nothing).
+   * @throws (rejects) {@link TimeoutError}, `signal.reason`, or `async-mutex`'s `E_CANCELED` after
+   *   {@link RLock.cancel}.
+   *
+   * @example
+   * ```ts
+   * import { RLock } from 'shared-sync';
+   * const lock = new RLock();
+   * const release = await lock.acquire({ timeout: 1000 });
+   * release();
+   * ```
+   */
+  acquire(options?: number | AcquireOptions): Promise<Releaser> {
+    let parsed: ReturnType<typeof parseWait>;
+    try {
+      parsed = parseWait(options, 'RLock.acquire');
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (this.#reenter()) return Promise.resolve(this.#releaser());
+    const turnstile = this.#turnstile();
+    if (turnstile.isEmpty() && Atomics.compareExchange(this.#view, STATE, UNLOCKED, LOCKED) === UNLOCKED) {
+      this.#own(1);
+      return Promise.resolve(this.#releaser());
+    }
+    const { timeout } = parsed;
+    return turnstile
+      .enqueue(
+        parsed.priority,
+        1,
+        parsed.deadline,
+        parsed.signal,
+        () => new TimeoutError(`RLock.acquire: timed out after ${timeout} ms`, timeout),
+      )
+      .then(() => this.#releaser());
+  }
+
+  #releaser(): Releaser {
+    return onceReleaser(() => this.release());
+  }
+
+  #turnstile(): Turnstile {
+    if (this.#turnstileCache) return this.#turnstileCache;
+    const plan = this.#waitPlan();
+    const resource: Resource = {
+      view: this.#view,
+      index: STATE,
+      attempt: () => {
+        // The thread may have come to own the lock meanwhile (a sync acquire): then the head re-enters.
+        if (this.#reenter()) return true;
+        const result = plan.attempt();
+        if (result === true) this.#own(1);
+        return result;
+      },
+      giveBack: () => this.release(),
+    };
+    this.#turnstileCache = turnstileOf(this.buffer, this.byteOffset, () => resource);
+    return this.#turnstileCache;
+  }
+
+  /**
+   * Runs `callback` holding the lock (acquired asynchronously) and releases it afterwards, also on error.
+   *
+   * @example
+   * ```ts
+   * import { RLock } from 'shared-sync';
+   * const lock = new RLock();
+   * console.log(await lock.runExclusive(() => lock.getDepth())); // 1
+   * ```
+   */
+  async runExclusive<T>(callback: MutexInterface.Worker<T>, options?: number | AcquireOptions): Promise<T> {
+    const release = await this.acquire(options);
+    try {
+      return await callback();
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Runs `callback` holding the lock (acquired by blocking, or re-entered) and releases it afterwards, also
+   * when it throws: Python's `with rlock:`.
+   *
+   * @throws {@link TimeoutError} when the lock could not be acquired in time (the callback did not run).
+   *
+   * @example
+   * ```ts
+   * import { RLock } from 'shared-sync';
+   * const lock = new RLock();
+   * lock.runExclusiveSync(() => lock.runExclusiveSync(() => console.log(lock.getDepth()))); // 2
+   * ```
+   */
+  runExclusiveSync<T>(callback: () => T, timeout?: number): T {
+    if (!this.acquireSync(timeout)) {
+      throw new TimeoutError(`RLock.runExclusiveSync: timed out after ${timeout} ms`, timeout ?? 0);
+    }
+    try {
+      return callback();
+    } finally {
+      this.release();
+    }
+  }
+
+  /**
+   * Acquires the lock by blocking and returns a {@link Guard} that releases one level at the end of a `using`
+   * block.
+   *
+   * @throws {@link TimeoutError} when the lock could not be acquired in time.
+   *
+   * @example
+   * ```ts
+   * import { RLock } from 'shared-sync';
+   * const lock = new RLock();
+   * {
+   *   using _held = lock.guardSync();
+   *   console.log(lock.getDepth()); // 1
+   * }
+   * ```
+   */
+  guardSync(timeout?: number): Guard {
+    if (!this.acquireSync(timeout)) {
+      throw new TimeoutError(`RLock.guardSync: timed out after ${timeout} ms`, timeout ?? 0);
+    }
+    return guardOf(this.#releaser());
+  }
+
+  /**
+   * Acquires the lock asynchronously and resolves to a {@link Guard} for `await using`.
+   *
+   * @example
+   * ```ts
+   * import { RLock } from 'shared-sync';
+   * const lock = new RLock();
+   * {
+   *   await using _held = await lock.guard();
+   * }
+   * ```
+   */
+  async guard(options?: number | AcquireOptions): Promise<Guard> {
+    return guardOf(await this.acquire(options));
+  }
+
+  /**
+   * Resolves once the lock is observed free, without acquiring it (`async-mutex`'s `waitForUnlock`). A thread
+   * that owns the lock waits too, until it has released it. `priority` is accepted for `MutexInterface` and
+   * does not order these waiters.
+   *
+   * @example
+   * ```ts
+   * import { RLock } from 'shared-sync';
+   * await new RLock().waitForUnlock(); // resolves at once
+   * ```
+   */
+  async waitForUnlock(options?: number | AcquireOptions): Promise<void> {
+    const { deadline, signal, timeout } = parseWait(options, 'RLock.waitForUnlock');
+    const view = this.#view;
+    const plan: WaitPlan = {
+      view,
+      index: STATE,
+      attempt: () => {
+        for (;;) {
+          const state = Atomics.load(view, STATE);
+          if (state === UNLOCKED) return true;
+          if (state === CONTENDED || Atomics.compareExchange(view, STATE, LOCKED, CONTENDED) === LOCKED) {
+            return CONTENDED;
+          }
+        }
+      },
+    };
+    if (!(await waitAsync(plan, deadline, signal))) {
+      throw new TimeoutError(`RLock.waitForUnlock: timed out after ${timeout} ms`, timeout);
+    }
+  }
+
+  /**
+   * Rejects every pending async acquirer of this thread with `async-mutex`'s `E_CANCELED`.
+   *
+   * @example
+   * ```ts
+   * import { RLock } from 'shared-sync';
+   * new RLock().cancel(); // nobody was waiting: nothing happens
+   * ```
+   */
+  cancel(): void {
+    this.#turnstile().cancel(E_CANCELED);
+  }
+
+  /**
+   * @internal For `Condition`: releases every level of this thread's hold and returns the depth to restore
+   * (Python's `_release_save`).
+   * @throws {@link LockNotHeldError} when this thread does not own the lock.
+   */
+  releaseSave(): number {
+    if (!this.#ownedByMe()) throw new LockNotHeldError('RLock: the lock is not owned by this thread');
+    const depth = Atomics.load(this.#view, DEPTH);
+    Atomics.store(this.#view, DEPTH, 0);
+    this.#releaseState();
+    return depth;
+  }
+
+  /** @internal For `Condition`: reacquires by blocking, with no timeout, and restores `depth` levels. */
+  acquireRestoreSync(depth: number): void {
+    // Another async task of this thread may have taken the lock meanwhile: then the levels add up.
+    if (this.#ownedByMe()) {
+      Atomics.add(this.#view, DEPTH, depth);
+      return;
+    }
+    if (Atomics.compareExchange(this.#view, STATE, UNLOCKED, LOCKED) !== UNLOCKED) {
+      this.#acquireContendedSync(undefined);
+    }
+    this.#own(depth);
+  }
+
+  /** @internal For `Condition`: reacquires asynchronously, with no timeout or signal, and restores `depth`. */
+  async acquireRestore(depth: number): Promise<void> {
+    // The releaser is dropped: the hold goes back to the caller, who releases it through the Condition's lock.
+    // acquire() took one level (or re-entered a hold of another async task of this thread): add the rest.
+    await this.acquire();
+    Atomics.add(this.#view, DEPTH, depth - 1);
+  }
+}
+
+registerReviver(KIND, (received) => RLock.from(received));

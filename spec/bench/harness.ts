@@ -1,0 +1,157 @@
+/**
+ * The benchmark harness: every figure is measured in the same run as its peers and printed as a ratio to a
+ * baseline, never compared with a fixed number. Bench files (`spec/bench/*.bench.ts`) export a default
+ * function that receives a {@link Bench} and adds sections to it.
+ */
+
+import type { Worker } from 'node:worker_threads';
+import { startTsWorker } from '../../demos/support/ts-worker';
+
+/** One measured figure. */
+export interface Row {
+  name: string;
+  value: number;
+  unit: string;
+  /** true for times (ns/op), false for rates (ops/s, MB/s). */
+  lowerIsBetter: boolean;
+}
+
+/** A table of figures compared with one of them (the baseline). */
+export interface Section {
+  title: string;
+  baseline: string;
+  rows: Row[];
+  /** The issue's target, in words, printed under the table. */
+  target?: string;
+  /** Ratios `rows[name] / baseline` (for times) or `baseline / rows[name]` (for rates): >1 means slower. */
+  ratios: Record<string, number>;
+}
+
+const live = new Set<Worker>();
+
+export interface Bench {
+  /** Adds and prints a section; returns it with its ratios. */
+  section(title: string, rows: Row[], options: { baseline: string; target?: string }): Section;
+  /** Starts a bench worker from `spec/bench/workers/<name>.ts`; all are terminated after the bench file. */
+  worker(name: string, workerData?: unknown): Worker;
+}
+
+/** Median of `rounds` timings of `body(iterations)`, in ns per iteration; iterations calibrated to ~`minMs`. */
+export function nsPerOp(body: (iterations: number) => void, { minMs = 150, rounds = 5 } = {}): number {
+  let iterations = 1000;
+  for (;;) {
+    const t0 = performance.now();
+    body(iterations);
+    const ms = performance.now() - t0;
+    if (ms >= minMs / 4) {
+      iterations = Math.max(1, Math.round((iterations * minMs) / Math.max(ms, 1e-3)));
+      break;
+    }
+    iterations *= 4;
+  }
+  const samples: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now();
+    body(iterations);
+    samples.push(((performance.now() - t0) * 1e6) / iterations);
+  }
+  return median(samples);
+}
+
+/** The async form of {@link nsPerOp}. */
+export async function nsPerOpAsync(
+  body: (iterations: number) => Promise<void>,
+  { minMs = 150, rounds = 5 } = {},
+): Promise<number> {
+  let iterations = 1000;
+  for (;;) {
+    const t0 = performance.now();
+    await body(iterations);
+    const ms = performance.now() - t0;
+    if (ms >= minMs / 4) {
+      iterations = Math.max(1, Math.round((iterations * minMs) / Math.max(ms, 1e-3)));
+      break;
+    }
+    iterations *= 4;
+  }
+  const samples: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now();
+    await body(iterations);
+    samples.push(((performance.now() - t0) * 1e6) / iterations);
+  }
+  return median(samples);
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Creates the bench context; `run.ts` owns it. */
+export function createBench(sections: Section[]): Bench & { terminateWorkers(): Promise<void> } {
+  return {
+    section(title, rows, { baseline, target }) {
+      const base = rows.find((row) => row.name === baseline);
+      if (!base) throw new Error(`bench: baseline ${baseline} is not among the rows of ${title}`);
+      const ratios: Record<string, number> = {};
+      for (const row of rows) {
+        ratios[row.name] = row.lowerIsBetter ? row.value / base.value : base.value / row.value;
+      }
+      const section: Section = { title, baseline, rows, target, ratios };
+      sections.push(section);
+      print(section);
+      return section;
+    },
+    worker(name, workerData) {
+      const worker = startTsWorker(new URL(`./workers/${name}.ts`, import.meta.url), { workerData });
+      live.add(worker);
+      worker.once('exit', () => live.delete(worker));
+      return worker;
+    },
+    async terminateWorkers() {
+      const workers = [...live];
+      live.clear();
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
+}
+
+function format(value: number): string {
+  if (value >= 1e6) return `${(value / 1e6).toFixed(2)}M`;
+  if (value >= 1e4) return `${(value / 1e3).toFixed(1)}k`;
+  if (value >= 100) return value.toFixed(0);
+  return value.toFixed(value >= 10 ? 1 : 2);
+}
+
+function print(section: Section): void {
+  const width = Math.max(...section.rows.map((r) => r.name.length), 10);
+  console.log(`\n${section.title}`);
+  for (const row of section.rows) {
+    const ratio = section.ratios[row.name];
+    const note = row.name === section.baseline ? 'baseline' : `${ratio.toFixed(2)}× ${ratio > 1 ? 'slower' : 'faster'}`;
+    console.log(`  ${row.name.padEnd(width)}  ${format(row.value).padStart(9)} ${row.unit.padEnd(6)}  ${note}`);
+  }
+  if (section.target) console.log(`  target: ${section.target}`);
+}
+
+/**
+ * Measures a worker-to-worker exchange: posts `{ start: rounds }` to each worker and resolves with what the
+ * first worker reports as `{ result }`; rejects after `timeoutMs`.
+ */
+export function workerResult<T>(worker: Worker, timeoutMs = 60_000): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`bench worker gave no result in ${timeoutMs} ms`)), timeoutMs);
+    worker.on('message', (message: { result?: T }) => {
+      if (message && 'result' in message) {
+        clearTimeout(timer);
+        resolve(message.result as T);
+      }
+    });
+    worker.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
+}
