@@ -1,0 +1,800 @@
+/**
+ * `Semaphore` and `BoundedSemaphore`: counting semaphores shared by every thread that holds a handle to them.
+ *
+ * ## Memory layout (Int32 words from `byteOffset`)
+ * | word | name    | meaning                                                                          |
+ * |------|---------|----------------------------------------------------------------------------------|
+ * | 0    | TAG     | kind tag (see `internal/shared.ts`): Semaphore or BoundedSemaphore               |
+ * | 1    | VALUE   | permits available now, `0 ≤ VALUE ≤ BOUND`                                       |
+ * | 2    | WAITERS | threads and async pumps that announced themselves and may be parked on VALUE     |
+ * | 3    | BOUND   | the largest VALUE allowed: the initial value of a BoundedSemaphore, 2³¹−1 otherwise |
+ *
+ * ## States
+ * VALUE is a plain count, so the "states" are ranges of it, and WAITERS says whether a change must be notified:
+ * | VALUE          | WAITERS | meaning                                    | legal transitions                              |
+ * |----------------|---------|--------------------------------------------|------------------------------------------------|
+ * | `≥ w`          | any     | an acquire of weight `w` succeeds now      | −w (acquire, one CAS); +n (release, one CAS)   |
+ * | `< w`          | 0       | an acquire of `w` must wait; nobody parked | +1 on WAITERS (a waiter announces itself)      |
+ * | `< w`          | > 0     | waiters may be parked on VALUE             | +n (release) then wake; −1 on WAITERS (a waiter leaves) |
+ * BOUND is written once, before the handle is shared, and never changes.
+ *
+ * ## Algorithm
+ * The value-plus-waiter-count futex semaphore of glibc's NPTL (`sem_post`/`sem_wait`, `sem_waitcommon.c`,
+ * T. Riegel, 2015): acquiring is a compare-exchange loop that never takes VALUE below zero; a thread that must
+ * wait first increments WAITERS, then re-reads VALUE and parks on the value it read; a release adds to VALUE
+ * and then wakes VALUE only if WAITERS is non-zero. Because both sides write their own word and then read the
+ * other's with sequentially consistent operations (all that `Atomics` offers), at least one of them sees the
+ * other: either the waiter's re-read sees the new permits, or the releaser's read sees the waiter and wakes
+ * it; a park on a stale value returns at once because `Atomics.wait` compares VALUE first. Wakes are broadcast
+ * (see `internal/wait.ts`); with weights a released permit may suit any waiter, so every one re-checks.
+ *
+ * Releases are compare-exchange loops too, not a plain add, so that the bound (and the Int32 range) is checked
+ * and applied in one step: two racing releases of a BoundedSemaphore cannot both pass the check.
+ *
+ * A thread's async acquirers queue in its turnstile (`internal/turnstile.ts`: priority, FIFO, weights) and
+ * only the head contends for VALUE. Across threads there is no order; a heavy acquirer can be overtaken by
+ * lighter ones in other threads for as long as they keep the value low.
+ *
+ * @module
+ */
+
+import { E_CANCELED, type SemaphoreInterface } from 'async-mutex';
+import { SemaphoreOverflowError, TimeoutError } from './errors';
+import { guardOf, onceReleaser, parseWait } from './internal/options';
+import { allocate, attach, defineKind, type Kind, type Placement, registerReviver } from './internal/shared';
+import { type Resource, type Turnstile, turnstileOf } from './internal/turnstile';
+import {
+  assertCanBlock,
+  checkTimeout,
+  deadlineOf,
+  mayBlock,
+  SPIN_LIMIT,
+  type WaitPlan,
+  waitAsync,
+  waitSync,
+  wake,
+} from './internal/wait';
+import type { AcquireOptions, Guard, Releaser } from './options';
+
+const SEMAPHORE = defineKind('Semaphore', 3, 16);
+const BOUNDED = defineKind('BoundedSemaphore', 4, 16);
+
+const VALUE = 1;
+const WAITERS = 2;
+const BOUND = 3;
+
+/** The largest value a semaphore can hold (its Int32 word). */
+const MAX_VALUE = 0x7fff_ffff;
+
+/** The API names of one class, built once so that fast paths pass constant strings. */
+interface Names {
+  readonly ctor: string;
+  readonly acquireSync: string;
+  readonly tryAcquire: string;
+  readonly release: string;
+  readonly acquire: string;
+  readonly runExclusive: string;
+  readonly runExclusiveSync: string;
+  readonly guard: string;
+  readonly guardSync: string;
+  readonly waitForUnlock: string;
+  readonly setValue: string;
+}
+
+function namesOf(kind: Kind): Names {
+  const n = kind.name;
+  return {
+    ctor: n,
+    acquireSync: `${n}.acquireSync`,
+    tryAcquire: `${n}.tryAcquire`,
+    release: `${n}.release`,
+    acquire: `${n}.acquire`,
+    runExclusive: `${n}.runExclusive`,
+    runExclusiveSync: `${n}.runExclusiveSync`,
+    guard: `${n}.guard`,
+    guardSync: `${n}.guardSync`,
+    waitForUnlock: `${n}.waitForUnlock`,
+    setValue: `${n}.setValue`,
+  };
+}
+
+const SEMAPHORE_NAMES = namesOf(SEMAPHORE);
+const BOUNDED_NAMES = namesOf(BOUNDED);
+
+function describeNumber(value: unknown): string {
+  return typeof value === 'number' ? String(value) : typeof value;
+}
+
+/** Checks a weight or `n`: an integer from 1 to the largest value. */
+function checkWeight(weight: unknown, api: string, name: string): number {
+  if (typeof weight !== 'number' || !Number.isInteger(weight) || weight < 1 || weight > MAX_VALUE) {
+    throw new RangeError(
+      `${api}: ${name} must be a positive integer (at most ${MAX_VALUE}), got ${describeNumber(weight)}`,
+    );
+  }
+  return weight;
+}
+
+/** Checks a value: an integer from 0 to `limit`. */
+function checkValue(value: unknown, api: string, limit: number, bounded: boolean): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > limit) {
+    const range = bounded ? `from 0 to ${limit} (its bound)` : `(at most ${limit})`;
+    throw new RangeError(
+      `${api}: value must be a non-negative integer ${range}, got ${describeNumber(value)}`,
+    );
+  }
+  return value;
+}
+
+/** Previous values taken by each thread-local turnstile, in the order its acquirers were handed their permits. */
+const takenValues = new WeakMap<Turnstile, number[]>();
+
+/**
+ * A counting semaphore that works across worker threads: Python's `threading.Semaphore` /
+ * `multiprocessing.Semaphore`, with `async-mutex`'s `SemaphoreInterface` (weights, priorities, `runExclusive`,
+ * `waitForUnlock`, `cancel`) for async code, so `async-mutex`'s `withTimeout` and `tryAcquire` decorators work
+ * with it.
+ *
+ * The value counts available permits. Acquiring `weight` permits waits until that many are available and takes
+ * them at once; releasing adds permits, and a plain `Semaphore` may be released more often than it was acquired
+ * (as in Python). Weights and `n` are positive integers: `0`, negatives and fractions are a `RangeError` (as
+ * Python's `release(0)` is a `ValueError` and `async-mutex` rejects weights `≤ 0`).
+ *
+ * Order: the async acquirers of one thread are served by priority, then FIFO, and a heavy head is not
+ * overtaken by lighter acquirers of the same thread; threads (and sync acquirers) are not ordered against each
+ * other.
+ *
+ * Pass it to a worker in `workerData` or `postMessage` and rebuild it there with {@link Semaphore.from} or
+ * {@link revive}.
+ *
+ * @example
+ * ```ts
+ * import { Semaphore } from 'shared-sync';
+ * const slots = new Semaphore(3); // at most three holders at a time, in every thread together
+ *
+ * // blocking, Python style (in a worker)
+ * if (slots.acquireSync(1000)) {
+ *   try {
+ *     // use one of the three slots
+ *   } finally {
+ *     slots.release();
+ *   }
+ * }
+ *
+ * // async, async-mutex style: two permits at once
+ * await slots.runExclusive(async (value) => console.log(`had ${value} permits`), 2);
+ * ```
+ */
+export class Semaphore implements SemaphoreInterface {
+  /** The shared memory the semaphore lives in; carried to other threads by structured clone. */
+  readonly buffer: SharedArrayBuffer;
+  /** Where in {@link Semaphore.buffer} the semaphore lives. */
+  readonly byteOffset: number;
+  readonly #view: Int32Array;
+  /** BOUND, read once: it is written before the handle is shared and never changes. */
+  readonly #limit: number;
+  readonly #names: Names;
+  #turnstileCache: Turnstile | undefined;
+
+  /** Bytes a `Semaphore` (or `BoundedSemaphore`) occupies in shared memory. */
+  static readonly byteLength: number = SEMAPHORE.byteLength;
+
+  /**
+   * Creates a semaphore with `value` permits in a fresh `SharedArrayBuffer`.
+   *
+   * @param value - The initial number of permits.
+   * @defaultValue 1
+   * @throws RangeError when `value` is not an integer from 0 to 2³¹−1.
+   */
+  constructor(value?: number);
+  /** @internal Views the semaphore at `placement` (already initialized). */
+  constructor(placement: Placement);
+  constructor(arg: number | Placement = 1) {
+    const bounded = this instanceof BoundedSemaphore;
+    this.#names = bounded ? BOUNDED_NAMES : SEMAPHORE_NAMES;
+    let placement: Placement;
+    if (typeof arg === 'object' && arg !== null) {
+      placement = arg;
+    } else {
+      const value = checkValue(arg, this.#names.ctor, MAX_VALUE, false);
+      placement = allocate(bounded ? BOUNDED : SEMAPHORE);
+      const view = new Int32Array(placement.buffer, placement.byteOffset, 4);
+      // Written before the handle can reach another thread (structured clone happens after the constructor).
+      Atomics.store(view, BOUND, bounded ? value : MAX_VALUE);
+      Atomics.store(view, VALUE, value);
+    }
+    this.buffer = placement.buffer;
+    this.byteOffset = placement.byteOffset;
+    this.#view = new Int32Array(placement.buffer, placement.byteOffset, 4);
+    this.#limit = Atomics.load(this.#view, BOUND);
+  }
+
+  /**
+   * Rebuilds a semaphore received from another thread (through `workerData` or `postMessage`).
+   *
+   * @param received - The structured clone of a `Semaphore` (or a `Semaphore` itself).
+   * @throws TypeError when `received` is not a clone of a `Semaphore` (a `BoundedSemaphore` clone is
+   *   rebuilt with {@link BoundedSemaphore.from}), saying what it is instead.
+   *
+   * @example
+   * ```ts
+   * import { Semaphore } from 'shared-sync';
+   * const received: unknown = structuredClone(new Semaphore(2)); // what a worker finds in workerData
+   * const sem = Semaphore.from(received);
+   * console.log(sem.getValue()); // 2
+   * ```
+   */
+  static from(received: unknown): Semaphore {
+    return new Semaphore(attach(SEMAPHORE, received));
+  }
+
+  /**
+   * The upper bound of the value: the initial value for a {@link BoundedSemaphore}, 2³¹−1 (the largest value
+   * the shared word holds) for a `Semaphore`.
+   *
+   * @example
+   * ```ts
+   * import { BoundedSemaphore } from 'shared-sync';
+   * console.log(new BoundedSemaphore(4).bound); // 4
+   * ```
+   */
+  get bound(): number {
+    return this.#limit;
+  }
+
+  /** Takes `weight` permits if that many are available; returns the value before, or -1. */
+  #take(weight: number): number {
+    const view = this.#view;
+    for (;;) {
+      const value = Atomics.load(view, VALUE);
+      if (value < weight) return -1;
+      if (Atomics.compareExchange(view, VALUE, value, value - weight) === value) return value;
+    }
+  }
+
+  /** A weight that can never be satisfied (above the bound) is an error rather than a wait forever. */
+  #checkReachable(weight: number, api: string): void {
+    if (weight > this.#limit) {
+      throw new RangeError(
+        `${api}: weight ${weight} exceeds the bound ${this.#limit}, so it could never be acquired`,
+      );
+    }
+  }
+
+  /**
+   * Acquires `weight` permits, blocking the thread until they are available or `timeout` ms have passed:
+   * Python's `acquire(timeout=…)`.
+   *
+   * @param timeout - Milliseconds to wait at most; omitted or `Infinity` waits forever, `0` does not wait.
+   * @param weight - How many permits to take at once (an extension of Python's API).
+   * @defaultValue weight: 1
+   * @returns `true` when the permits were taken, `false` when the timeout ran out (nothing was taken).
+   * @throws RangeError for a negative, `NaN` or non-number timeout, or a weight that is not a positive
+   *   integer or exceeds {@link Semaphore.bound}.
+   * @throws {@link BlockingNotAllowedError} on a thread that may not block (a browser's main thread).
+   *
+   * @example
+   * ```ts
+   * import { Semaphore } from 'shared-sync';
+   * const sem = new Semaphore(2);
+   * console.log(sem.acquireSync(), sem.acquireSync(), sem.acquireSync(50)); // true true false (after 50 ms)
+   * sem.release(2);
+   * console.log(sem.acquireSync(undefined, 2)); // true: both permits at once
+   * ```
+   */
+  acquireSync(timeout?: number, weight = 1): boolean {
+    return this.#acquireSync(timeout, weight, this.#names.acquireSync) >= 0;
+  }
+
+  /** Takes `weight` permits by blocking; returns the value before the take, or -1 on timeout. */
+  #acquireSync(timeout: number | undefined, weight: number, api: string): number {
+    checkTimeout(timeout, api);
+    if (weight !== 1) checkWeight(weight, api, 'weight');
+    if (!mayBlock) assertCanBlock(api, 'await semaphore.acquire()');
+    const previous = this.#take(weight);
+    if (previous >= 0) return previous;
+    this.#checkReachable(weight, api);
+    return timeout === 0 ? -1 : this.#acquireContendedSync(timeout, weight, api);
+  }
+
+  #acquireContendedSync(timeout: number | undefined, weight: number, api: string): number {
+    const deadline = deadlineOf(timeout, api);
+    const view = this.#view;
+    // A holder on the other core is often about to release: a short spin saves two syscalls.
+    for (let i = 0; i < SPIN_LIMIT; i++) {
+      if (Atomics.load(view, VALUE) >= weight) {
+        const previous = this.#take(weight);
+        if (previous >= 0) return previous;
+      }
+    }
+    const waiter = this.#waiter();
+    const plan: WaitPlan = {
+      view,
+      index: VALUE,
+      attempt: () => waiter.attempt(weight, true),
+      leave: () => waiter.leave(),
+    };
+    return waitSync(plan, deadline) ? waiter.previous : -1;
+  }
+
+  /**
+   * One waiter's side of the protocol: take (or, for `waitForUnlock`, just observe) `weight` permits, or
+   * announce itself in WAITERS (once) and return the value to park on. The announcement is made before the
+   * last read of VALUE, so a release after that read sees it and wakes.
+   */
+  #waiter(): { attempt(weight: number, take: boolean): number | true; leave(): void; previous: number } {
+    const view = this.#view;
+    let announced = false;
+    const waiter = {
+      previous: -1,
+      attempt(weight: number, take: boolean): number | true {
+        for (;;) {
+          const value = Atomics.load(view, VALUE);
+          if (value >= weight) {
+            if (!take) return true;
+            if (Atomics.compareExchange(view, VALUE, value, value - weight) === value) {
+              waiter.previous = value;
+              return true;
+            }
+            continue; // VALUE changed under us: look again
+          }
+          if (announced) return value;
+          Atomics.add(view, WAITERS, 1);
+          announced = true; // and read VALUE again, now that releases will wake us
+        }
+      },
+      leave(): void {
+        if (announced) {
+          announced = false;
+          Atomics.sub(view, WAITERS, 1);
+        }
+      },
+    };
+    return waiter;
+  }
+
+  /**
+   * Takes `weight` permits if they are available, without waiting: Python's `acquire(blocking=False)`.
+   *
+   * @param weight - How many permits to take at once.
+   * @defaultValue 1
+   * @returns `true` when the permits were taken; `false` (and nothing taken) otherwise.
+   * @throws RangeError when `weight` is not a positive integer or exceeds {@link Semaphore.bound}.
+   *
+   * @example
+   * ```ts
+   * import { Semaphore } from 'shared-sync';
+   * const sem = new Semaphore(3);
+   * console.log(sem.tryAcquire(2), sem.tryAcquire(2), sem.tryAcquire()); // true false true
+   * ```
+   */
+  tryAcquire(weight = 1): boolean {
+    if (weight !== 1) checkWeight(weight, this.#names.tryAcquire, 'weight');
+    if (this.#take(weight) >= 0) return true;
+    this.#checkReachable(weight, this.#names.tryAcquire);
+    return false;
+  }
+
+  /**
+   * Releases `n` permits, waking waiters that may now proceed: Python's `release(n)`. Any thread may release,
+   * and a `Semaphore` may be released more often than it was acquired (its value then grows, as in Python).
+   *
+   * @param n - How many permits to give back (`async-mutex` calls it the weight).
+   * @defaultValue 1
+   * @throws RangeError when `n` is not a positive integer, or (for a `Semaphore`) the value would exceed
+   *   2³¹−1; nothing is released then.
+   * @throws {@link SemaphoreOverflowError} from a {@link BoundedSemaphore} when the value would exceed its
+   *   bound; nothing is released then.
+   *
+   * @example
+   * ```ts
+   * import { Semaphore } from 'shared-sync';
+   * const sem = new Semaphore(0);
+   * sem.release(3);
+   * console.log(sem.getValue()); // 3
+   * ```
+   */
+  release(n = 1): void {
+    if (n !== 1) checkWeight(n, this.#names.release, 'n');
+    const view = this.#view;
+    const limit = this.#limit;
+    for (;;) {
+      const value = Atomics.load(view, VALUE);
+      if (value > limit - n) this.#overflow(value, n);
+      if (Atomics.compareExchange(view, VALUE, value, value + n) === value) break;
+    }
+    // The add above happens-before this read; a waiter's announcement happens-before its last read of VALUE.
+    if (Atomics.load(view, WAITERS) > 0) wake(view, VALUE);
+  }
+
+  #overflow(value: number, n: number): never {
+    const api = this.#names.release;
+    if (this instanceof BoundedSemaphore) {
+      throw new SemaphoreOverflowError(
+        `${api}: released too many times: releasing ${n} would raise the value from ${value} above its bound ${this.#limit}`,
+      );
+    }
+    throw new RangeError(
+      `${api}: releasing ${n} would raise the value from ${value} above ${MAX_VALUE}, the most a Semaphore holds`,
+    );
+  }
+
+  /** Adds back permits taken for an acquirer that left before the hand-over; never above the bound. */
+  #giveBack(weight: number): void {
+    const view = this.#view;
+    for (;;) {
+      const value = Atomics.load(view, VALUE);
+      // A setValue() in between may have left no room: the permits it replaced are then simply gone.
+      const next = Math.min(this.#limit, value + weight);
+      if (Atomics.compareExchange(view, VALUE, value, next) === value) break;
+    }
+    if (Atomics.load(view, WAITERS) > 0) wake(view, VALUE);
+  }
+
+  /**
+   * The number of permits available right now (`async-mutex`'s `getValue`; Python's private `_value`).
+   * Other threads may change it at any moment.
+   *
+   * @example
+   * ```ts
+   * import { Semaphore } from 'shared-sync';
+   * const sem = new Semaphore(2);
+   * sem.tryAcquire();
+   * console.log(sem.getValue()); // 1
+   * ```
+   */
+  getValue(): number {
+    return Atomics.load(this.#view, VALUE);
+  }
+
+  /**
+   * Sets the number of available permits (`async-mutex`'s `setValue`), waking waiters that may now proceed.
+   * Permits held at the time are not affected: their releases still add to the new value.
+   *
+   * @param value - The new value.
+   * @throws RangeError when `value` is not a non-negative integer, or exceeds {@link Semaphore.bound}; the
+   *   value is then left unchanged.
+   *
+   * @example
+   * ```ts
+   * import { Semaphore } from 'shared-sync';
+   * const sem = new Semaphore(1);
+   * sem.setValue(5);
+   * console.log(sem.getValue()); // 5
+   * ```
+   */
+  setValue(value: number): void {
+    checkValue(value, this.#names.setValue, this.#limit, this instanceof BoundedSemaphore);
+    const view = this.#view;
+    const previous = Atomics.exchange(view, VALUE, value);
+    if (value > previous && Atomics.load(view, WAITERS) > 0) wake(view, VALUE);
+  }
+
+  /**
+   * Whether no permit is available right now (`async-mutex`'s `isLocked`: the value is 0). Another thread may
+   * change that at any moment.
+   *
+   * @example
+   * ```ts
+   * import { Semaphore } from 'shared-sync';
+   * const sem = new Semaphore(1);
+   * sem.tryAcquire();
+   * console.log(sem.isLocked()); // true
+   * ```
+   */
+  isLocked(): boolean {
+    return Atomics.load(this.#view, VALUE) <= 0;
+  }
+
+  /**
+   * Acquires `weight` permits without blocking the thread; resolves to `[value, releaser]` once they are
+   * taken, where `value` is the number of permits available just before the take (as in `async-mutex`).
+   *
+   * Async acquirers of one thread are served by priority (higher first), FIFO within a priority, and a queued
+   * head is not overtaken by lighter acquirers of the same thread; threads compete through the shared value.
+   * An acquire that can be served at once resolves without queueing.
+   *
+   * @param weight - How many permits to take at once.
+   * @param options - A priority (as in `async-mutex`), or `{ timeout, signal, priority }`.
+   * @defaultValue weight: 1
+   * @returns The value before the take, and the releaser that gives the `weight` permits back (a second call
+   *   does nothing).
+   * @throws (rejects) RangeError for a bad weight or options; {@link TimeoutError} when the timeout runs out;
+   *   `signal.reason` when the signal aborts; `async-mutex`'s `E_CANCELED` after {@link Semaphore.cancel}.
+   *   Nothing is taken later in any of these cases.
+   *
+   * @example
+   * ```ts
+   * import { Semaphore } from 'shared-sync';
+   * const sem = new Semaphore(4);
+   * const [value, release] = await sem.acquire(3, { timeout: 1000 });
+   * console.log(value, sem.getValue()); // 4 1
+   * release();
+   * ```
+   */
+  acquire(weight = 1, options?: number | AcquireOptions): Promise<[number, Releaser]> {
+    const api = this.#names.acquire;
+    let parsed: ReturnType<typeof parseWait>;
+    try {
+      if (weight !== 1) checkWeight(weight, api, 'weight');
+      parsed = parseWait(options, api);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const turnstile = this.#turnstile();
+    if (turnstile.isEmpty()) {
+      const previous = this.#take(weight);
+      if (previous >= 0) return Promise.resolve([previous, this.#releaser(weight)]);
+    }
+    try {
+      this.#checkReachable(weight, api);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const { timeout } = parsed;
+    const taken = takenValues.get(turnstile)!;
+    return turnstile
+      .enqueue(
+        parsed.priority,
+        weight,
+        parsed.deadline,
+        parsed.signal,
+        () => new TimeoutError(`${api}: timed out after ${timeout} ms`, timeout),
+      )
+      .then(() => [taken.shift()!, this.#releaser(weight)]);
+  }
+
+  #releaser(weight: number): Releaser {
+    return onceReleaser(() => this.release(weight));
+  }
+
+  #turnstile(): Turnstile {
+    if (this.#turnstileCache) return this.#turnstileCache;
+    // The turnstile (and what its resource records) belongs to the memory: two views in one thread share it.
+    let created: number[] | undefined;
+    const turnstile = turnstileOf(this.buffer, this.byteOffset, () => {
+      const waiter = this.#waiter();
+      const taken: number[] = (created = []);
+      const resource: Resource = {
+        view: this.#view,
+        index: VALUE,
+        attempt: (weight) => {
+          const result = waiter.attempt(weight, true);
+          // Takes are handed over in the order they happen (the turnstile serves one head at a time), so
+          // each acquirer's continuation shifts its own value; a take given back pops it again.
+          if (result === true) taken.push(waiter.previous);
+          return result;
+        },
+        leave: () => waiter.leave(),
+        giveBack: (weight) => {
+          taken.pop();
+          this.#giveBack(weight);
+        },
+      };
+      return resource;
+    });
+    if (created) takenValues.set(turnstile, created);
+    this.#turnstileCache = turnstile;
+    return turnstile;
+  }
+
+  /**
+   * Runs `callback` while holding `weight` permits (acquired asynchronously) and releases them afterwards,
+   * also when the callback throws or rejects: the async form of Python's `with sem:`.
+   *
+   * @param callback - Receives the value before the take (as in `async-mutex`); may be async.
+   * @param weight - How many permits to hold.
+   * @param options - A priority, or `{ timeout, signal, priority }` for the acquire.
+   * @defaultValue weight: 1
+   * @returns What `callback` returned.
+   *
+   * @example
+   * ```ts
+   * import { Semaphore } from 'shared-sync';
+   * const sem = new Semaphore(2);
+   * const doubled = await sem.runExclusive(async (value) => value * 2);
+   * console.log(doubled); // 4
+   * ```
+   */
+  async runExclusive<T>(
+    callback: SemaphoreInterface.Worker<T>,
+    weight = 1,
+    options?: number | AcquireOptions,
+  ): Promise<T> {
+    const [value, release] = await this.acquire(weight, options);
+    try {
+      return await callback(value);
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Runs `callback` while holding `weight` permits (acquired by blocking) and releases them afterwards, also
+   * when it throws: Python's `with sem:`.
+   *
+   * @param callback - Receives the value before the take.
+   * @param timeout - Milliseconds to wait for the permits at most.
+   * @param weight - How many permits to hold.
+   * @defaultValue weight: 1
+   * @returns What `callback` returned.
+   * @throws {@link TimeoutError} when the permits could not be taken in time (the callback did not run).
+   *
+   * @example
+   * ```ts
+   * import { Semaphore } from 'shared-sync';
+   * const sem = new Semaphore(3);
+   * const seen = sem.runExclusiveSync((value) => value, 100, 2);
+   * console.log(seen, sem.getValue()); // 3 3
+   * ```
+   */
+  runExclusiveSync<T>(callback: (value: number) => T, timeout?: number, weight = 1): T {
+    const api = this.#names.runExclusiveSync;
+    const value = this.#acquireSync(timeout, weight, api);
+    if (value < 0) throw new TimeoutError(`${api}: timed out after ${timeout} ms`, timeout ?? 0);
+    try {
+      return callback(value);
+    } finally {
+      this.release(weight);
+    }
+  }
+
+  /**
+   * Acquires `weight` permits by blocking and returns a {@link Guard} that releases them at the end of a
+   * `using` block.
+   *
+   * @param timeout - Milliseconds to wait at most.
+   * @param weight - How many permits to hold.
+   * @defaultValue weight: 1
+   * @throws {@link TimeoutError} when the permits could not be taken in time.
+   *
+   * @example
+   * ```ts
+   * import { Semaphore } from 'shared-sync';
+   * const sem = new Semaphore(2);
+   * {
+   *   using _held = sem.guardSync(1000);
+   *   console.log(sem.getValue()); // 1
+   * }
+   * console.log(sem.getValue()); // 2
+   * ```
+   */
+  guardSync(timeout?: number, weight = 1): Guard {
+    const api = this.#names.guardSync;
+    if (this.#acquireSync(timeout, weight, api) < 0) {
+      throw new TimeoutError(`${api}: timed out after ${timeout} ms`, timeout ?? 0);
+    }
+    return guardOf(this.#releaser(weight));
+  }
+
+  /**
+   * Acquires `weight` permits asynchronously and resolves to a {@link Guard} for `await using`.
+   *
+   * @param weight - How many permits to hold.
+   * @param options - A priority, or `{ timeout, signal, priority }`.
+   * @defaultValue weight: 1
+   *
+   * @example
+   * ```ts
+   * import { Semaphore } from 'shared-sync';
+   * const sem = new Semaphore(2);
+   * {
+   *   await using _held = await sem.guard(2, { timeout: 1000 });
+   *   console.log(sem.isLocked()); // true
+   * }
+   * ```
+   */
+  async guard(weight = 1, options?: number | AcquireOptions): Promise<Guard> {
+    const [, release] = await this.acquire(weight, options);
+    return guardOf(release);
+  }
+
+  /**
+   * Resolves once at least `weight` permits are observed available, without taking them
+   * (`async-mutex`'s `waitForUnlock`). Other threads may take them right after; `priority` is accepted for
+   * `SemaphoreInterface` and does not order these waiters.
+   *
+   * @param weight - How many permits must be available.
+   * @param options - A priority (ignored), or `{ timeout, signal }`.
+   * @defaultValue weight: 1
+   * @throws (rejects) RangeError for a bad weight or options, {@link TimeoutError}, or `signal.reason`.
+   *
+   * @example
+   * ```ts
+   * import { Semaphore } from 'shared-sync';
+   * const sem = new Semaphore(2);
+   * await sem.waitForUnlock(2); // resolves at once: both permits are free
+   * ```
+   */
+  async waitForUnlock(weight = 1, options?: number | AcquireOptions): Promise<void> {
+    const api = this.#names.waitForUnlock;
+    if (weight !== 1) checkWeight(weight, api, 'weight');
+    this.#checkReachable(weight, api);
+    const { deadline, signal, timeout } = parseWait(options, api);
+    const waiter = this.#waiter();
+    const plan: WaitPlan = {
+      view: this.#view,
+      index: VALUE,
+      attempt: () => waiter.attempt(weight, false),
+      leave: () => waiter.leave(),
+    };
+    if (!(await waitAsync(plan, deadline, signal))) {
+      throw new TimeoutError(`${api}: timed out after ${timeout} ms`, timeout);
+    }
+  }
+
+  /**
+   * Rejects every pending async acquirer *of this thread* with `async-mutex`'s `E_CANCELED`, as
+   * `Semaphore.cancel()` does there. Holders, sync waiters and other threads' waiters are not affected.
+   *
+   * @example
+   * ```ts
+   * import { E_CANCELED } from 'async-mutex';
+   * import { Semaphore } from 'shared-sync';
+   * const sem = new Semaphore(0);
+   * const pending = sem.acquire();
+   * sem.cancel();
+   * await pending.catch((err) => console.log(err === E_CANCELED)); // true
+   * ```
+   */
+  cancel(): void {
+    this.#turnstile().cancel(E_CANCELED);
+  }
+}
+
+/**
+ * A {@link Semaphore} that may not be released above its initial value: Python's `threading.BoundedSemaphore`.
+ * Such a release is almost always a bug (a permit released twice), so it throws {@link SemaphoreOverflowError}
+ * (Python's `ValueError`) and changes nothing; the check and the add are one atomic step, so two racing
+ * releases cannot both pass it. The bound lives in shared memory, so every clone enforces the same one;
+ * {@link Semaphore.setValue} is limited to it too, and a weight above it is a `RangeError`.
+ *
+ * @example
+ * ```ts
+ * import { BoundedSemaphore, SemaphoreOverflowError } from 'shared-sync';
+ * const pool = new BoundedSemaphore(2);
+ * pool.acquireSync();
+ * pool.release();
+ * try {
+ *   pool.release(); // one release too many
+ * } catch (err) {
+ *   console.log(err instanceof SemaphoreOverflowError, pool.getValue()); // true 2
+ * }
+ * ```
+ */
+export class BoundedSemaphore extends Semaphore {
+  /**
+   * Creates a bounded semaphore with `value` permits, which is also its bound, in a fresh `SharedArrayBuffer`.
+   *
+   * @param value - The initial number of permits and the most it may ever hold.
+   * @defaultValue 1
+   * @throws RangeError when `value` is not an integer from 0 to 2³¹−1.
+   */
+  constructor(value?: number);
+  /** @internal Views the semaphore at `placement` (already initialized). */
+  constructor(placement: Placement);
+  constructor(arg: number | Placement = 1) {
+    super(arg as number);
+  }
+
+  /**
+   * Rebuilds a bounded semaphore received from another thread (through `workerData` or `postMessage`).
+   *
+   * @param received - The structured clone of a `BoundedSemaphore` (or a `BoundedSemaphore` itself).
+   * @throws TypeError when `received` is not a clone of a `BoundedSemaphore`, saying what it is instead.
+   *
+   * @example
+   * ```ts
+   * import { BoundedSemaphore } from 'shared-sync';
+   * const received: unknown = structuredClone(new BoundedSemaphore(3));
+   * const sem = BoundedSemaphore.from(received);
+   * console.log(sem.bound); // 3
+   * ```
+   */
+  static override from(received: unknown): BoundedSemaphore {
+    return new BoundedSemaphore(attach(BOUNDED, received));
+  }
+}
+
+registerReviver(SEMAPHORE, (received) => Semaphore.from(received));
+registerReviver(BOUNDED, (received) => BoundedSemaphore.from(received));
