@@ -10,3 +10,4 @@ export { revive } from './internal/shared';
 export { Lock } from './Lock';
 export type { AcquireOptions, Guard, Releaser, WaitOptions } from './options';
 export { RLock } from './RLock';
+export { BoundedSemaphore, Semaphore } from './Semaphore';
