@@ -39,9 +39,9 @@ import {
   mayBlock,
   SPIN_LIMIT,
   type WaitPlan,
-  wake,
   waitAsync,
   waitSync,
+  wake,
 } from './internal/wait';
 import type { AcquireOptions, Guard, Releaser } from './options';
 
@@ -253,6 +253,7 @@ export class Lock implements MutexInterface {
     } catch (err) {
       return Promise.reject(err);
     }
+    if (parsed.signal?.aborted) return Promise.reject(parsed.signal.reason);
     const turnstile = this.#turnstile();
     if (turnstile.isEmpty() && Atomics.compareExchange(this.#view, STATE, UNLOCKED, LOCKED) === UNLOCKED) {
       return Promise.resolve(this.#releaser());

@@ -44,9 +44,9 @@ import {
   mayBlock,
   SPIN_LIMIT,
   type WaitPlan,
-  wake,
   waitAsync,
   waitSync,
+  wake,
 } from './internal/wait';
 import type { AcquireOptions, Guard, Releaser } from './options';
 
@@ -313,6 +313,7 @@ export class RLock implements MutexInterface {
     } catch (err) {
       return Promise.reject(err);
     }
+    if (parsed.signal?.aborted) return Promise.reject(parsed.signal.reason);
     if (this.#reenter()) return Promise.resolve(this.#releaser());
     const turnstile = this.#turnstile();
     if (turnstile.isEmpty() && Atomics.compareExchange(this.#view, STATE, UNLOCKED, LOCKED) === UNLOCKED) {

@@ -78,6 +78,11 @@ function isSharedArrayBuffer(value: unknown): value is SharedArrayBuffer {
   return Object.prototype.toString.call(value) === '[object SharedArrayBuffer]';
 }
 
+/** "a Lock", "an RLock", "an Event". */
+export function withArticle(name: string): string {
+  return `${/^[AEIOU]|^R[A-Z]/.test(name) ? 'an' : 'a'} ${name}`;
+}
+
 /** Describes a value for an error message: what came instead of the expected clone. */
 export function describe(value: unknown): string {
   if (value === null) return 'null';
@@ -85,11 +90,11 @@ export function describe(value: unknown): string {
   if (typeof value === 'string') return `a string (${JSON.stringify(value.slice(0, 40))})`;
   if (typeof value !== 'object') return `a ${typeof value} (${String(value)})`;
   const tag = Object.prototype.toString.call(value).slice(8, -1);
-  if (tag !== 'Object') return `a${/^[AEIOU]/.test(tag) ? 'n' : ''} ${tag}`;
+  if (tag !== 'Object') return withArticle(tag);
   const ctor = (value as object).constructor;
-  if (ctor && ctor !== Object && typeof ctor.name === 'string' && ctor.name) return `a ${ctor.name}`;
+  if (ctor && ctor !== Object && typeof ctor.name === 'string' && ctor.name) return withArticle(ctor.name);
   const placed = kindAt(value);
-  if (placed) return `a clone of a ${placed.name}`;
+  if (placed) return `a clone of ${withArticle(placed.name)}`;
   const keys = Object.keys(value);
   return keys.length === 0 ? 'an empty object' : `an object with keys {${keys.slice(0, 6).join(', ')}}`;
 }
@@ -113,7 +118,7 @@ function isValidOffset(offset: unknown): offset is number {
  * placement; otherwise throws a `TypeError` saying what was expected and what came.
  */
 export function attach(kind: Kind, received: unknown, api = `${kind.name}.from`): Placement {
-  const expected = `${api}: expected a ${kind.name} or its clone (received through workerData or postMessage)`;
+  const expected = `${api}: expected ${withArticle(kind.name)} or its clone (received through workerData or postMessage)`;
   if (typeof received !== 'object' || received === null) {
     throw new TypeError(`${expected}, got ${describe(received)}`);
   }
@@ -128,15 +133,18 @@ export function attach(kind: Kind, received: unknown, api = `${kind.name}.from`)
   if (byteOffset + kind.byteLength > buffer.byteLength) {
     throw new TypeError(
       `${expected}, got a SharedArrayBuffer of ${buffer.byteLength} bytes at offset ${byteOffset}, ` +
-        `too small for a ${kind.name} (${kind.byteLength} bytes)`,
+        `too small for ${withArticle(kind.name)} (${kind.byteLength} bytes)`,
     );
   }
   const tag = Atomics.load(new Int32Array(buffer, byteOffset, 1), TAG_SLOT);
   if (tag !== kind.tag) {
     const other = kindsByTag.get(tag);
-    throw new TypeError(
-      `${expected}, got ${other ? `a clone of a ${other.name}` : 'a SharedArrayBuffer that holds no primitive'}`,
-    );
+    const what = !other
+      ? 'a SharedArrayBuffer that holds no primitive'
+      : Object.getPrototypeOf(received) === Object.prototype
+        ? `a clone of ${withArticle(other.name)}`
+        : describe(received);
+    throw new TypeError(`${expected}, got ${what}`);
   }
   return { buffer, byteOffset };
 }

@@ -130,8 +130,11 @@ function print(section: Section): void {
   console.log(`\n${section.title}`);
   for (const row of section.rows) {
     const ratio = section.ratios[row.name];
-    const note = row.name === section.baseline ? 'baseline' : `${ratio.toFixed(2)}× ${ratio > 1 ? 'slower' : 'faster'}`;
-    console.log(`  ${row.name.padEnd(width)}  ${format(row.value).padStart(9)} ${row.unit.padEnd(6)}  ${note}`);
+    const note =
+      row.name === section.baseline ? 'baseline' : `${ratio.toFixed(2)}× ${ratio > 1 ? 'slower' : 'faster'}`;
+    console.log(
+      `  ${row.name.padEnd(width)}  ${format(row.value).padStart(9)} ${row.unit.padEnd(6)}  ${note}`,
+    );
   }
   if (section.target) console.log(`  target: ${section.target}`);
 }
@@ -142,7 +145,10 @@ function print(section: Section): void {
  */
 export function workerResult<T>(worker: Worker, timeoutMs = 60_000): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`bench worker gave no result in ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`bench worker gave no result in ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     worker.on('message', (message: { result?: T }) => {
       if (message && 'result' in message) {
         clearTimeout(timer);

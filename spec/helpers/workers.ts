@@ -10,7 +10,10 @@ const live = new Set<Worker>();
 
 /** Starts the fixture `spec/fixtures/<name>.ts` with `workerData`. */
 export function spawn(name: string, workerData?: unknown, options: WorkerOptions = {}): Worker {
-  const worker = startTsWorker(new URL(`../fixtures/${name}.ts`, import.meta.url), { ...options, workerData });
+  const worker = startTsWorker(new URL(`../fixtures/${name}.ts`, import.meta.url), {
+    ...options,
+    workerData,
+  });
   live.add(worker);
   worker.once('exit', () => live.delete(worker));
   return worker;

@@ -1,0 +1,95 @@
+import type { MutexInterface } from 'async-mutex';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { LockNotHeldError, RLock } from '../lib/index';
+import { nextMessage, runAll, spawn } from './helpers/workers';
+import { describeMutex, holdInWorker } from './suites/mutex.suite';
+
+describeMutex('RLock', () => new RLock(), RLock.from);
+
+describe('RLock', () => {
+  it("is assignable to async-mutex's MutexInterface", () => {
+    const mutex: MutexInterface = new RLock();
+    expectTypeOf(new RLock()).toMatchTypeOf<MutexInterface>();
+    expect(mutex.isLocked()).toBe(false);
+  });
+
+  it('is re-entered by its owner thread and freed after as many releases as acquires', () => {
+    const lock = new RLock();
+    expect(lock.getDepth()).toBe(0);
+    expect(lock.acquireSync()).toBe(true);
+    expect(lock.acquireSync(0)).toBe(true);
+    expect(lock.tryAcquire()).toBe(true);
+    expect(lock.getDepth()).toBe(3);
+    expect(lock.isOwned()).toBe(true);
+    lock.release();
+    lock.release();
+    expect(lock.isLocked()).toBe(true);
+    expect(lock.getDepth()).toBe(1);
+    lock.release();
+    expect(lock.isLocked()).toBe(false);
+    expect(lock.isOwned()).toBe(false);
+  });
+
+  it('throws LockNotHeldError when released more often than acquired, and changes nothing', () => {
+    const lock = new RLock();
+    lock.acquireSync();
+    lock.release();
+    expect(() => lock.release()).toThrow(LockNotHeldError);
+    expect(lock.isLocked()).toBe(false);
+    expect(lock.getDepth()).toBe(0);
+  });
+
+  it('re-enters for async acquires of the owning thread (ownership is per thread)', async () => {
+    const lock = new RLock();
+    const outer = await lock.acquire();
+    const inner = await lock.acquire({ timeout: 0 });
+    expect(lock.getDepth()).toBe(2);
+    inner();
+    outer();
+    expect(lock.isLocked()).toBe(false);
+  });
+
+  it('refuses a release by a thread that does not own it, and leaves the owner holding it', async () => {
+    const lock = new RLock();
+    lock.acquireSync();
+    lock.acquireSync();
+    const worker = spawn('holder', { lock });
+    await nextMessage(worker, 10_000, (m: { ready?: boolean }) => m.ready === true);
+    worker.postMessage('release');
+    const reply = await nextMessage<{ error?: string; message?: string }>(worker, 10_000);
+    expect(reply.error).toBe('LockNotHeldError');
+    expect(reply.message).toMatch(/owned by another thread/);
+    expect(lock.getDepth()).toBe(2);
+    worker.postMessage('tryAcquire');
+    expect(await nextMessage(worker, 10_000)).toEqual({ ok: false });
+    lock.release();
+    lock.release();
+    worker.postMessage('tryAcquire');
+    expect(await nextMessage(worker, 10_000)).toEqual({ ok: true });
+    expect(lock.isOwned()).toBe(false);
+    expect(lock.getDepth()).toBe(0);
+  });
+
+  it('is not re-entered by a thread while another owns it', async () => {
+    const lock = new RLock();
+    const holder = await holdInWorker(lock);
+    expect(lock.tryAcquire()).toBe(false);
+    expect(lock.isOwned()).toBe(false);
+    expect(() => lock.release()).toThrow(/owned by another thread/);
+    await holder.release();
+  });
+
+  it('excludes 4 workers that each take it recursively (depth 3), with an exact total', async () => {
+    const lock = new RLock();
+    const cells = new SharedArrayBuffer(8);
+    const iterations = 5_000;
+    const results = await runAll<{ maxDepth: number; violations: number; depthAfter: number }>(
+      'rlock-recursive',
+      [0, 1, 2, 3].map(() => ({ lock, cells, iterations })),
+      50_000,
+    );
+    expect(new Int32Array(cells)[0]).toBe(4 * iterations * 3);
+    for (const r of results) expect(r).toEqual({ maxDepth: 3, violations: 0, depthAfter: 0 });
+    expect(lock.isLocked()).toBe(false);
+  });
+});
