@@ -30,7 +30,10 @@ function describeNumber(value: unknown): string {
 }
 
 /** Parses `acquire(priority)` / `acquire({ timeout, signal, priority })` / `wait({ timeout, signal })`. */
-export function parseWait(options: number | AcquireOptions | WaitOptions | undefined, api: string): ParsedWait {
+export function parseWait(
+  options: number | AcquireOptions | WaitOptions | undefined,
+  api: string,
+): ParsedWait {
   if (options === undefined || typeof options === 'number') {
     return {
       priority: checkPriority(options, api),
@@ -40,7 +43,9 @@ export function parseWait(options: number | AcquireOptions | WaitOptions | undef
     };
   }
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`${api}: options must be an object or a priority number, got ${options === null ? 'null' : typeof options}`);
+    throw new TypeError(
+      `${api}: options must be an object or a priority number, got ${options === null ? 'null' : typeof options}`,
+    );
   }
   const { timeout, signal } = options;
   return {

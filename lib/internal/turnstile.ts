@@ -94,7 +94,8 @@ export class Turnstile {
           signal?.removeEventListener('abort', onAbort);
         },
       };
-      if (deadline !== Number.POSITIVE_INFINITY) timer = setTimeout(onTimer, Math.max(1, remaining(deadline)));
+      if (deadline !== Number.POSITIVE_INFINITY)
+        timer = setTimeout(onTimer, Math.max(1, remaining(deadline)));
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#insert(entry);
     });
@@ -165,7 +166,11 @@ export class Turnstile {
 const turnstiles = new WeakMap<SharedArrayBuffer, Map<number, Turnstile>>();
 
 /** The turnstile of the primitive at `(buffer, byteOffset)` in this thread, made by `create` the first time. */
-export function turnstileOf(buffer: SharedArrayBuffer, byteOffset: number, create: () => Resource): Turnstile {
+export function turnstileOf(
+  buffer: SharedArrayBuffer,
+  byteOffset: number,
+  create: () => Resource,
+): Turnstile {
   let byOffset = turnstiles.get(buffer);
   if (!byOffset) turnstiles.set(buffer, (byOffset = new Map()));
   let turnstile = byOffset.get(byteOffset);

@@ -69,7 +69,9 @@ export function remaining(deadline: number): number {
 export function checkSignal(signal: unknown, api: string): AbortSignal | undefined {
   if (signal === undefined) return undefined;
   if (typeof signal !== 'object' || signal === null || typeof (signal as AbortSignal).aborted !== 'boolean') {
-    throw new TypeError(`${api}: signal must be an AbortSignal, got ${signal === null ? 'null' : typeof signal}`);
+    throw new TypeError(
+      `${api}: signal must be an AbortSignal, got ${signal === null ? 'null' : typeof signal}`,
+    );
   }
   return signal as AbortSignal;
 }
