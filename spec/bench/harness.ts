@@ -23,7 +23,7 @@ export interface Section {
   rows: Row[];
   /** The issue's target, in words, printed under the table. */
   target?: string;
-  /** Ratios `rows[name] / baseline` (for times) or `baseline / rows[name]` (for rates): >1 means slower. */
+  /** Ratios `rows[name] / baseline` (for times) or `baseline / rows[name]` (for rates): >1 means slower than the baseline. */
   ratios: Record<string, number>;
 }
 
@@ -33,7 +33,7 @@ export interface Bench {
   /** Adds and prints a section; returns it with its ratios. */
   section(title: string, rows: Row[], options: { baseline: string; target?: string }): Section;
   /** Starts a bench worker from `spec/bench/workers/<name>.ts`; all are terminated after the bench file. */
-  worker(name: string, workerData?: unknown): Worker;
+  worker(name: string, workerData?: unknown, transferList?: Transferable[]): Worker;
 }
 
 /** Median of `rounds` timings of `body(iterations)`, in ns per iteration; iterations calibrated to ~`minMs`. */
@@ -104,8 +104,11 @@ export function createBench(sections: Section[]): Bench & { terminateWorkers(): 
       print(section);
       return section;
     },
-    worker(name, workerData) {
-      const worker = startTsWorker(new URL(`./workers/${name}.ts`, import.meta.url), { workerData });
+    worker(name, workerData, transferList) {
+      const worker = startTsWorker(new URL(`./workers/${name}.ts`, import.meta.url), {
+        workerData,
+        transferList: transferList as never,
+      });
       live.add(worker);
       worker.once('exit', () => live.delete(worker));
       return worker;
@@ -131,7 +134,11 @@ function print(section: Section): void {
   for (const row of section.rows) {
     const ratio = section.ratios[row.name];
     const note =
-      row.name === section.baseline ? 'baseline' : `${ratio.toFixed(2)}× ${ratio > 1 ? 'slower' : 'faster'}`;
+      row.name === section.baseline
+        ? 'baseline'
+        : ratio >= 1
+          ? `${ratio.toFixed(2)}× slower`
+          : `${(1 / ratio).toFixed(2)}× faster`;
     console.log(
       `  ${row.name.padEnd(width)}  ${format(row.value).padStart(9)} ${row.unit.padEnd(6)}  ${note}`,
     );
