@@ -1,0 +1,53 @@
+/**
+ * Runs the demos: `npm run demo -- <name>` runs one, `npm run demos` (`--all`) runs all four in turn.
+ * Exits non-zero when a demo failed to show its lesson (or crashed), or for an unknown name.
+ */
+import { painter } from './support/color';
+
+const DEMOS = ['bank', 'deadlock', 'tickets', 'countdown'] as const;
+type DemoName = (typeof DEMOS)[number];
+
+interface DemoModule {
+  main(print?: (line: string) => void): Promise<boolean>;
+}
+
+async function runOne(name: DemoName): Promise<boolean> {
+  const paint = painter();
+  console.log(paint.bold(`── ${name} ${'─'.repeat(Math.max(0, 60 - name.length))}`));
+  try {
+    const demo = (await import(`./${name}/main.ts`)) as DemoModule;
+    const shown = await demo.main();
+    console.log(shown ? paint.green(`${name}: lesson shown`) : paint.red(`${name}: lesson NOT shown`));
+    return shown;
+  } catch (err) {
+    console.log(
+      paint.red(`${name}: failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
+    );
+    return false;
+  }
+}
+
+async function cli(args: readonly string[]): Promise<number> {
+  const all = args.includes('--all');
+  const names = all ? [...DEMOS] : args.filter((a) => !a.startsWith('-'));
+  const unknown = names.filter((n) => !(DEMOS as readonly string[]).includes(n));
+  if (names.length === 0 || unknown.length > 0) {
+    console.error(
+      (unknown.length > 0 ? `unknown demo: ${unknown.join(', ')}\n` : '') +
+        `usage: npm run demo -- <${DEMOS.join('|')}>   or   npm run demos`,
+    );
+    return 2;
+  }
+  let failed = 0;
+  for (const [i, name] of names.entries()) {
+    if (i > 0) console.log('');
+    if (!(await runOne(name as DemoName))) failed++;
+  }
+  if (names.length > 1) {
+    console.log('');
+    console.log(failed === 0 ? `all ${names.length} demos showed their lesson` : `${failed} demo(s) failed`);
+  }
+  return failed === 0 ? 0 : 1;
+}
+
+process.exitCode = await cli(process.argv.slice(2));
