@@ -5,9 +5,13 @@
  * @packageDocumentation
  */
 
+export { CancelFlag } from './CancelFlag';
 export * from './errors';
 export { revive } from './internal/shared';
 export { Lock } from './Lock';
 export type { AcquireOptions, Guard, Releaser, WaitOptions } from './options';
 export { RLock } from './RLock';
 export { BoundedSemaphore, Semaphore } from './Semaphore';
+export { RawArray, SharedArray, SharedArray as Array } from './SharedArray';
+export type { AnyLock, BigIntType, CountingType, IntegerType, LockOptions, ValueOf, ValueType } from './Value';
+export { RawValue, Value } from './Value';
