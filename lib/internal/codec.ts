@@ -457,7 +457,7 @@ function ensureScratch(bytes: number): void {
 // ------------------------------------------------------------------------------------------------------------
 // Decoding
 
-let input = new Uint8Array(0);
+let input: Uint8Array = new Uint8Array(0);
 let at = 0;
 // Float64 values are read through these 8 bytes: no DataView to create per item.
 const floatBytes = new Uint8Array(8);

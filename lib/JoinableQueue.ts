@@ -1,0 +1,226 @@
+/**
+ * `JoinableQueue`: a {@link Queue} that also counts the items not yet marked done, so that a thread can wait
+ * until every item put has been processed (Python's `queue.Queue.join` / `multiprocessing.JoinableQueue`).
+ *
+ * ## Memory layout
+ * Exactly a `Queue`'s (see `Queue.ts`), with its own kind tag and two more words in use:
+ *
+ * | word | name       | meaning                                                                  |
+ * |------|------------|--------------------------------------------------------------------------|
+ * | 13   | UNFINISHED | items put and not yet marked done (≥ 0); `join` parks on it               |
+ * | 14   | JOINERS    | threads announced as waiting in `join` (parked or about to park)         |
+ *
+ * ## Protocol
+ * A put increments UNFINISHED under the queue's lock, before the item becomes visible (so no consumer can
+ * mark it done before it is counted). `taskDone()` decrements it with a compare-exchange that never goes
+ * below 0 (below is {@link TaskDoneError}, with nothing changed), and wakes UNFINISHED when it reached 0 and
+ * JOINERS is non-zero. A joiner increments JOINERS, *then* reads UNFINISHED, and parks on the value it read:
+ * with sequentially consistent atomics, either the joiner reads 0, or the `taskDone` that makes it 0 comes
+ * later in the total order, reads JOINERS ≥ 1 and wakes it (and the joiner's wait, on a value that is no
+ * longer there, returns at once). Like CPython's `join`, a joiner re-checks after every wake, so a put that
+ * lands between the last `taskDone` and the re-check makes it wait again.
+ *
+ * @module
+ */
+
+import { TaskDoneError, TimeoutError } from './errors';
+import { parseWait } from './internal/options';
+import { defineKind, type Kind, type Placement, registerReviver } from './internal/shared';
+import {
+  assertCanBlock,
+  checkTimeout,
+  deadlineOf,
+  mayBlock,
+  type WaitPlan,
+  waitAsync,
+  waitSync,
+  wake,
+} from './internal/wait';
+import type { WaitOptions } from './options';
+import { attachQueue, JOINERS, Queue, type QueueOptions, UNFINISHED } from './Queue';
+
+const KIND = defineKind('JoinableQueue', 13, 64);
+
+/**
+ * A {@link Queue} whose producers can wait until every item has been processed: consumers call
+ * {@link JoinableQueue.taskDone} once per item they finished, and {@link JoinableQueue.join} returns when
+ * every item put has been marked done, in any thread.
+ *
+ * @typeParam T - The items' type.
+ *
+ * @example
+ * ```ts
+ * import { JoinableQueue } from 'shared-sync';
+ * const tasks = new JoinableQueue<string>();
+ * // consumer (usually a worker)
+ * void (async () => {
+ *   for await (const task of tasks) {
+ *     console.log('processing', task);
+ *     tasks.taskDone();
+ *   }
+ * })();
+ * // producer
+ * await tasks.put('a');
+ * await tasks.put('b');
+ * await tasks.join(); // both processed
+ * tasks.close();
+ * ```
+ */
+export class JoinableQueue<T = unknown> extends Queue<T> {
+  /** @internal */
+  protected static override readonly kind: Kind = KIND;
+
+  /**
+   * Creates an empty joinable queue; the options are {@link Queue}'s.
+   *
+   * @param options - `maxsize` (items, 0 = no limit) and `capacity` (bytes).
+   * @throws RangeError / TypeError as the {@link Queue} constructor.
+   *
+   * @example
+   * ```ts
+   * import { JoinableQueue } from 'shared-sync';
+   * const tasks = new JoinableQueue<number>({ maxsize: 100 });
+   * ```
+   */
+  constructor(options?: QueueOptions);
+  /** @internal Views the queue at `placement` (already initialized) when one is given. */
+  constructor(options: QueueOptions | undefined, placement: Placement | undefined);
+  constructor(options?: QueueOptions, placement?: Placement) {
+    super(options, placement);
+  }
+
+  /**
+   * Rebuilds a joinable queue received from another thread (through `workerData` or `postMessage`).
+   *
+   * @param received - The structured clone of a `JoinableQueue` (or a `JoinableQueue` itself).
+   * @throws TypeError when `received` is not a clone of a `JoinableQueue`, saying what it is instead.
+   *
+   * @example
+   * ```ts
+   * import { JoinableQueue } from 'shared-sync';
+   * const received: unknown = structuredClone(new JoinableQueue<string>());
+   * const tasks = JoinableQueue.from<string>(received);
+   * tasks.putNowait('job');
+   * ```
+   */
+  static override from<T = unknown>(received: unknown): JoinableQueue<T> {
+    return new JoinableQueue<T>(undefined, attachQueue(KIND, received));
+  }
+
+  /**
+   * Marks one item as processed: Python's `task_done()`. Call it once for every item a consumer got and
+   * finished with; when every item put has been marked done, `join` returns in every thread.
+   *
+   * @throws {@link TaskDoneError} when called more times than items were put; nothing is changed.
+   *
+   * @example
+   * ```ts
+   * import { JoinableQueue } from 'shared-sync';
+   * const tasks = new JoinableQueue<number>();
+   * tasks.putNowait(1);
+   * tasks.getNowait();
+   * tasks.taskDone();
+   * console.log(tasks.unfinishedTasks()); // 0
+   * ```
+   */
+  taskDone(): void {
+    const view = this.words;
+    for (;;) {
+      const unfinished = Atomics.load(view, UNFINISHED);
+      if (unfinished <= 0) {
+        throw new TaskDoneError('JoinableQueue.taskDone: called more times than items were put');
+      }
+      if (Atomics.compareExchange(view, UNFINISHED, unfinished, unfinished - 1) === unfinished) {
+        if (unfinished === 1 && Atomics.load(view, JOINERS) > 0) wake(view, UNFINISHED);
+        return;
+      }
+    }
+  }
+
+  /**
+   * The number of items put and not yet marked done (approximate, as `qsize()`).
+   *
+   * @example
+   * ```ts
+   * import { JoinableQueue } from 'shared-sync';
+   * const tasks = new JoinableQueue<number>();
+   * tasks.putNowait(1);
+   * console.log(tasks.unfinishedTasks()); // 1
+   * ```
+   */
+  unfinishedTasks(): number {
+    return Atomics.load(this.words, UNFINISHED);
+  }
+
+  #joinPlan(): WaitPlan {
+    const view = this.words;
+    let announced = false;
+    return {
+      view,
+      index: UNFINISHED,
+      attempt: () => {
+        if (!announced) {
+          announced = true;
+          Atomics.add(view, JOINERS, 1);
+        }
+        const unfinished = Atomics.load(view, UNFINISHED);
+        return unfinished === 0 ? true : unfinished;
+      },
+      leave: () => {
+        if (announced) Atomics.sub(view, JOINERS, 1);
+      },
+    };
+  }
+
+  /**
+   * Waits, without blocking the thread, until every item put has been marked done: Python's `join()`.
+   * Resolves at once when nothing is unfinished.
+   *
+   * @param options - `{ timeout, signal }`.
+   * @throws (rejects) {@link TimeoutError} when the timeout runs out, `signal.reason` when the signal aborts.
+   *
+   * @example
+   * ```ts
+   * import { JoinableQueue } from 'shared-sync';
+   * const tasks = new JoinableQueue<number>();
+   * await tasks.join({ timeout: 1000 }); // nothing put: resolves at once
+   * ```
+   */
+  async join(options?: WaitOptions): Promise<void> {
+    if (options !== undefined && (typeof options !== 'object' || options === null)) {
+      throw new TypeError(
+        `JoinableQueue.join: options must be an object ({ timeout, signal }), got ${options === null ? 'null' : typeof options}`,
+      );
+    }
+    const { deadline, signal, timeout } = parseWait(options, 'JoinableQueue.join');
+    if (signal?.aborted) throw signal.reason;
+    if (Atomics.load(this.words, UNFINISHED) === 0) return;
+    if (!(await waitAsync(this.#joinPlan(), deadline, signal))) {
+      throw new TimeoutError(`JoinableQueue.join: tasks were still unfinished after ${timeout} ms`, timeout);
+    }
+  }
+
+  /**
+   * Blocks the thread until every item put has been marked done, or `timeout` ms have passed.
+   *
+   * @param timeout - Milliseconds to wait at most; omitted or `Infinity` waits forever.
+   * @returns `true` when every item is done, `false` when the timeout ran out first.
+   * @throws RangeError for a bad timeout; {@link BlockingNotAllowedError} on a thread that may not block.
+   *
+   * @example
+   * ```ts
+   * import { JoinableQueue } from 'shared-sync';
+   * const tasks = new JoinableQueue<number>();
+   * tasks.putNowait(1);
+   * console.log(tasks.joinSync(10)); // false: nobody marked it done
+   * ```
+   */
+  joinSync(timeout?: number): boolean {
+    checkTimeout(timeout, 'JoinableQueue.joinSync');
+    if (!mayBlock) assertCanBlock('JoinableQueue.joinSync', 'await queue.join()');
+    if (Atomics.load(this.words, UNFINISHED) === 0) return true;
+    return waitSync(this.#joinPlan(), deadlineOf(timeout, 'JoinableQueue.joinSync'));
+  }
+}
+
+registerReviver(KIND, (received) => JoinableQueue.from(received));
