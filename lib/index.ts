@@ -8,8 +8,10 @@
 export { CancelFlag } from './CancelFlag';
 export * from './errors';
 export { revive } from './internal/shared';
+export { JoinableQueue } from './JoinableQueue';
 export { Lock } from './Lock';
 export type { AcquireOptions, Guard, Releaser, WaitOptions } from './options';
+export { Queue, type QueueOptions } from './Queue';
 export { RLock } from './RLock';
 export { BoundedSemaphore, Semaphore } from './Semaphore';
 export { RawArray, SharedArray, SharedArray as Array } from './SharedArray';
