@@ -521,6 +521,8 @@ export class Semaphore implements SemaphoreInterface {
     } catch (err) {
       return Promise.reject(err);
     }
+    // An aborted signal wins over free permits, as with fetch(): the caller asked for nothing to happen.
+    if (parsed.signal?.aborted) return Promise.reject(parsed.signal.reason);
     const turnstile = this.#turnstile();
     if (turnstile.isEmpty()) {
       const previous = this.#take(weight);
@@ -711,6 +713,7 @@ export class Semaphore implements SemaphoreInterface {
     if (weight !== 1) checkWeight(weight, api, 'weight');
     this.#checkReachable(weight, api);
     const { deadline, signal, timeout } = parseWait(options, api);
+    if (signal?.aborted) throw signal.reason;
     const waiter = this.#waiter();
     const plan: WaitPlan = {
       view: this.#view,

@@ -1,0 +1,707 @@
+import {
+  E_ALREADY_LOCKED,
+  E_CANCELED,
+  E_TIMEOUT,
+  type SemaphoreInterface,
+  tryAcquire,
+  withTimeout,
+} from 'async-mutex';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import {
+  BoundedSemaphore,
+  Lock,
+  revive,
+  Semaphore,
+  SemaphoreOverflowError,
+  TimeoutError,
+} from '../lib/index';
+import { nextMessage, resultOf, runAll, spawn } from './helpers/workers';
+
+/** Resolves once `condition()` holds, checking on each turn of the event loop; fails after `timeoutMs`. */
+async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
+/** Lets every pending microtask and the next macrotask run. */
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+interface Variant {
+  readonly name: 'Semaphore' | 'BoundedSemaphore';
+  readonly bounded: boolean;
+  create(value?: number): Semaphore;
+  from(received: unknown): Semaphore;
+}
+
+const variants: Variant[] = [
+  { name: 'Semaphore', bounded: false, create: (value) => new Semaphore(value), from: Semaphore.from },
+  {
+    name: 'BoundedSemaphore',
+    bounded: true,
+    create: (value) => new BoundedSemaphore(value),
+    from: BoundedSemaphore.from,
+  },
+];
+
+/** The suite every semaphore passes: Python's `threading.Semaphore` cases plus the async-mutex interface. */
+function describeSemaphore({ name, bounded, create, from }: Variant): void {
+  describe(`${name}: construction and values`, () => {
+    it('starts with one permit by default, as in Python', () => {
+      const sem = create();
+      expect(sem.getValue()).toBe(1);
+      expect(sem.tryAcquire()).toBe(true);
+      expect(sem.tryAcquire()).toBe(false);
+    });
+
+    it('accepts 0 and counts the initial value given', () => {
+      expect(create(0).getValue()).toBe(0);
+      expect(create(0).isLocked()).toBe(true);
+      expect(create(7).getValue()).toBe(7);
+    });
+
+    it.each([-1, -(2 ** 31), 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31])(
+      'rejects the value %s with a RangeError that names the API and the parameter',
+      (value) => {
+        expect(() => create(value)).toThrow(RangeError);
+        expect(() => create(value)).toThrow(new RegExp(`^${name}: value must be a non-negative integer`));
+      },
+    );
+
+    it('rejects a non-number value with a RangeError', () => {
+      expect(() => create('2' as unknown as number)).toThrow(
+        /value must be a non-negative integer.*got string/,
+      );
+    });
+
+    it(`reports its bound: ${bounded ? 'the initial value' : '2³¹−1'}`, () => {
+      expect(create(3).bound).toBe(bounded ? 3 : 2 ** 31 - 1);
+    });
+  });
+
+  describe(`${name}: acquire and release, Python's cases`, () => {
+    it('acquires and releases one permit, and two of Semaphore(2)', () => {
+      const one = create(1);
+      expect(one.acquireSync()).toBe(true);
+      one.release();
+      expect(one.getValue()).toBe(1);
+      const two = create(2);
+      expect(two.acquireSync()).toBe(true);
+      expect(two.acquireSync()).toBe(true);
+      expect(two.getValue()).toBe(0);
+      two.release();
+      two.release();
+      expect(two.getValue()).toBe(2);
+    });
+
+    it('does not wait with a timeout of 0 (Python acquire(blocking=False)) and takes nothing then', () => {
+      const sem = create(2);
+      expect(sem.acquireSync(0)).toBe(true);
+      expect(sem.acquireSync(0)).toBe(true);
+      const started = performance.now();
+      expect(sem.acquireSync(0)).toBe(false);
+      expect(performance.now() - started).toBeLessThan(1000);
+      expect(sem.getValue()).toBe(0);
+    });
+
+    it('tryAcquire takes permits only when they are all available', () => {
+      const sem = create(3);
+      expect(sem.tryAcquire(2)).toBe(true);
+      expect(sem.tryAcquire(2)).toBe(false);
+      expect(sem.getValue()).toBe(1);
+      expect(sem.tryAcquire()).toBe(true);
+      expect(sem.tryAcquire()).toBe(false);
+      sem.release(3);
+      expect(sem.tryAcquire(3)).toBe(true);
+    });
+
+    it('times out: acquireSync(50) returns false after at least 50 ms and takes nothing', () => {
+      const sem = create(2);
+      expect(sem.acquireSync(5)).toBe(true);
+      expect(sem.acquireSync(5)).toBe(true);
+      const started = performance.now();
+      expect(sem.acquireSync(50)).toBe(false);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(50);
+      expect(sem.getValue()).toBe(0);
+      sem.release();
+      expect(sem.acquireSync(5)).toBe(true);
+    });
+
+    it('a weighted acquireSync times out when fewer permits are available, taking none of them', () => {
+      const sem = create(2);
+      const started = performance.now();
+      expect(sem.acquireSync(20, 2)).toBe(true);
+      sem.release();
+      expect(sem.acquireSync(30, 2)).toBe(false);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(30);
+      expect(sem.getValue()).toBe(1);
+    });
+
+    it('releases n permits at once with release(n)', () => {
+      const sem = create(5);
+      expect(sem.tryAcquire(5)).toBe(true);
+      sem.release(3);
+      expect(sem.getValue()).toBe(3);
+      sem.release(2);
+      expect(sem.getValue()).toBe(5);
+    });
+
+    it.each([0, -1, 1.5, Number.NaN, '1'])(
+      'rejects release(%s) with a RangeError naming n, and releases nothing',
+      (n) => {
+        const sem = create(2);
+        sem.tryAcquire(2);
+        expect(() => sem.release(n as number)).toThrow(RangeError);
+        expect(() => sem.release(n as number)).toThrow(
+          new RegExp(`^${name}\\.release: n must be a positive integer`),
+        );
+        expect(sem.getValue()).toBe(0);
+      },
+    );
+
+    it.each([0, -1, 2.5, Number.NaN])(
+      'rejects the weight %s everywhere with a RangeError, taking nothing',
+      async (w) => {
+        const sem = create(3);
+        expect(() => sem.tryAcquire(w)).toThrow(
+          new RegExp(`^${name}\\.tryAcquire: weight must be a positive integer`),
+        );
+        expect(() => sem.acquireSync(0, w)).toThrow(new RegExp(`^${name}\\.acquireSync: weight`));
+        await expect(sem.acquire(w)).rejects.toThrow(new RegExp(`^${name}\\.acquire: weight`));
+        await expect(sem.waitForUnlock(w)).rejects.toThrow(RangeError);
+        expect(() => sem.runExclusiveSync(() => 1, 0, w)).toThrow(RangeError);
+        expect(sem.getValue()).toBe(3);
+      },
+    );
+
+    it('rejects a bad timeout with a RangeError, taking nothing', () => {
+      const sem = create(1);
+      expect(() => sem.acquireSync(-1)).toThrow(new RegExp(`^${name}\\.acquireSync: timeout`));
+      expect(() => sem.acquireSync(Number.NaN)).toThrow(RangeError);
+      expect(sem.getValue()).toBe(1);
+    });
+
+    it('runExclusiveSync releases when the callback throws, as Python\'s "with" does', () => {
+      const sem = create(2);
+      expect(() =>
+        sem.runExclusiveSync(() => {
+          expect(sem.getValue()).toBe(1);
+          throw new Error('boom');
+        }),
+      ).toThrow('boom');
+      expect(sem.getValue()).toBe(2);
+      expect(sem.runExclusiveSync((value) => value * 10, undefined, 2)).toBe(20);
+      expect(sem.getValue()).toBe(2);
+    });
+
+    it('runExclusiveSync throws TimeoutError without running the callback when no permit comes', () => {
+      const sem = create(1);
+      sem.tryAcquire();
+      let ran = false;
+      expect(() =>
+        sem.runExclusiveSync(() => {
+          ran = true;
+        }, 10),
+      ).toThrow(TimeoutError);
+      expect(ran).toBe(false);
+    });
+
+    it('guardSync holds permits for a using block and releases them at its end', () => {
+      const sem = create(3);
+      {
+        using _held = sem.guardSync(100, 2);
+        expect(sem.getValue()).toBe(1);
+      }
+      expect(sem.getValue()).toBe(3);
+      sem.tryAcquire(3);
+      expect(() => sem.guardSync(5)).toThrow(TimeoutError);
+      expect(sem.getValue()).toBe(0);
+    });
+
+    it('reports isLocked exactly when no permit is left', () => {
+      const sem = create(2);
+      expect(sem.isLocked()).toBe(false);
+      sem.tryAcquire(2);
+      expect(sem.isLocked()).toBe(true);
+      sem.release();
+      expect(sem.isLocked()).toBe(false);
+    });
+
+    it('setValue sets the permits and rejects negative or fractional values, changing nothing', () => {
+      const sem = create(2);
+      sem.setValue(0);
+      expect(sem.getValue()).toBe(0);
+      sem.setValue(2);
+      expect(sem.getValue()).toBe(2);
+      for (const bad of [-1, 0.5, Number.NaN]) {
+        expect(() => sem.setValue(bad)).toThrow(
+          new RegExp(`^${name}\\.setValue: value must be a non-negative integer`),
+        );
+      }
+      expect(sem.getValue()).toBe(2);
+    });
+
+    it('setValue wakes a waiter that the new value lets in', async () => {
+      const sem = create(2);
+      sem.tryAcquire(2);
+      const pending = sem.acquire(2);
+      await tick();
+      sem.setValue(2);
+      const [value, release] = await pending;
+      expect(value).toBe(2);
+      expect(sem.getValue()).toBe(0);
+      release();
+    });
+  });
+
+  describe(`${name}: async acquire (async-mutex's SemaphoreInterface)`, () => {
+    it('resolves to the value before the take and a releaser that releases once', async () => {
+      const sem = create(4);
+      const [value, release] = await sem.acquire(3);
+      expect(value).toBe(4);
+      expect(sem.getValue()).toBe(1);
+      release();
+      release();
+      expect(sem.getValue()).toBe(4);
+    });
+
+    it('queued acquirers resolve with the value before their own take', async () => {
+      const sem = create(3);
+      sem.tryAcquire(3);
+      const first = sem.acquire(1);
+      const second = sem.acquire(1);
+      await tick();
+      sem.release(3);
+      const [[v1, r1], [v2, r2]] = await Promise.all([first, second]);
+      expect([v1, v2]).toEqual([3, 2]);
+      expect(sem.getValue()).toBe(1);
+      r1();
+      r2();
+      expect(sem.getValue()).toBe(3);
+    });
+
+    it('serves higher priorities first, FIFO within a priority', async () => {
+      const sem = create(1);
+      sem.tryAcquire();
+      const order: string[] = [];
+      const take = (label: string, priority: number): Promise<void> =>
+        sem.acquire(1, priority).then(([, release]) => {
+          order.push(label);
+          release();
+        });
+      const all = [take('low-1', 0), take('high', 10), take('low-2', 0), take('mid', 5)];
+      await tick();
+      sem.release();
+      await Promise.all(all);
+      expect(order).toEqual(['high', 'mid', 'low-1', 'low-2']);
+    });
+
+    it('accepts the priority in an options object too', async () => {
+      const sem = create(1);
+      sem.tryAcquire();
+      const order: number[] = [];
+      const all = [1, 3, 2].map((priority) =>
+        sem.acquire(1, { priority, timeout: 5000 }).then(([, release]) => {
+          order.push(priority);
+          release();
+        }),
+      );
+      await tick();
+      sem.release();
+      await Promise.all(all);
+      expect(order).toEqual([3, 2, 1]);
+    });
+
+    it('a heavy head is not overtaken by a lighter acquirer of lower priority; a higher priority goes first', async () => {
+      const sem = create(3);
+      sem.tryAcquire(3);
+      const order: string[] = [];
+      const take = (label: string, weight: number, priority: number): Promise<void> =>
+        sem.acquire(weight, priority).then(([, release]) => {
+          order.push(label);
+          release();
+        });
+      const heavy = take('heavy', 3, 1);
+      const light = take('light', 1, 0);
+      await tick();
+      sem.release(1);
+      await tick();
+      expect(order).toEqual([]); // the heavy head waits for 3; the light one waits behind it
+      const urgent = take('urgent', 1, 2);
+      await Promise.all([urgent, tick()]);
+      expect(order).toEqual(['urgent']);
+      sem.release(2);
+      await Promise.all([heavy, light]);
+      expect(order).toEqual(['urgent', 'heavy', 'light']);
+      expect(sem.getValue()).toBe(3);
+    });
+
+    it('rejects with TimeoutError when the timeout runs out, and takes nothing later', async () => {
+      const sem = create(1);
+      sem.tryAcquire();
+      const started = performance.now();
+      const err = await sem.acquire(1, { timeout: 30 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TimeoutError);
+      expect((err as Error).message).toMatch(new RegExp(`^${name}\\.acquire: timed out after 30 ms`));
+      expect(performance.now() - started).toBeGreaterThanOrEqual(30);
+      sem.release();
+      await tick();
+      expect(sem.getValue()).toBe(1);
+    });
+
+    it("rejects with the signal's reason on abort, and takes nothing later", async () => {
+      const sem = create(1);
+      sem.tryAcquire();
+      const controller = new AbortController();
+      const reason = new Error('stop');
+      const pending = sem.acquire(1, { signal: controller.signal });
+      await tick();
+      controller.abort(reason);
+      await expect(pending).rejects.toBe(reason);
+      sem.release();
+      await tick();
+      expect(sem.getValue()).toBe(1);
+      const aborted = AbortSignal.abort(reason);
+      await expect(sem.acquire(1, { signal: aborted })).rejects.toBe(reason);
+      expect(sem.getValue()).toBe(1);
+    });
+
+    it("cancel() rejects this thread's pending acquirers with E_CANCELED and leaves holders alone", async () => {
+      const sem = create(2);
+      const [, held] = await sem.acquire(2);
+      const pending = [sem.acquire(1), sem.acquire(2, 5)];
+      await tick();
+      sem.cancel();
+      for (const p of pending) await expect(p).rejects.toBe(E_CANCELED);
+      expect(sem.getValue()).toBe(0);
+      held();
+      await tick();
+      expect(sem.getValue()).toBe(2);
+      const [, again] = await sem.acquire(2);
+      again();
+    });
+
+    it('runExclusive passes the value, releases after the callback, also when it rejects', async () => {
+      const sem = create(3);
+      expect(await sem.runExclusive(async (value) => value + 1, 2)).toBe(4);
+      await expect(
+        sem.runExclusive(async () => {
+          expect(sem.getValue()).toBe(2);
+          throw new Error('boom');
+        }),
+      ).rejects.toThrow('boom');
+      expect(sem.getValue()).toBe(3);
+    });
+
+    it('guard holds permits for an await using block', async () => {
+      const sem = create(2);
+      {
+        await using _held = await sem.guard(2, { timeout: 100 });
+        expect(sem.isLocked()).toBe(true);
+      }
+      expect(sem.getValue()).toBe(2);
+    });
+
+    it('waitForUnlock resolves once enough permits are free, without taking them', async () => {
+      const sem = create(3);
+      await sem.waitForUnlock(3);
+      sem.tryAcquire(3);
+      let resolved = false;
+      const waiting = sem.waitForUnlock(2).then(() => {
+        resolved = true;
+      });
+      sem.release();
+      await tick();
+      expect(resolved).toBe(false);
+      sem.release();
+      await waiting;
+      expect(sem.getValue()).toBe(2);
+      await expect(sem.waitForUnlock(3, { timeout: 20 })).rejects.toBeInstanceOf(TimeoutError);
+    });
+
+    it('rejects bad options before queueing', async () => {
+      const sem = create(1);
+      await expect(sem.acquire(1, { timeout: -5 })).rejects.toThrow(
+        new RegExp(`^${name}\\.acquire: timeout`),
+      );
+      await expect(sem.acquire(1, Number.NaN)).rejects.toThrow(/priority must be a number/);
+      expect(sem.getValue()).toBe(1);
+    });
+
+    it("works under async-mutex's withTimeout: a late acquisition is given back", async () => {
+      const sem = create(1);
+      sem.tryAcquire();
+      const timed = withTimeout(sem, 20);
+      await expect(timed.acquire()).rejects.toBe(E_TIMEOUT);
+      sem.release();
+      await until(() => sem.getValue() === 1, 'the decorator gave the late permit back');
+      const [value, release] = await timed.acquire();
+      expect(value).toBe(1);
+      release();
+      expect(await timed.runExclusive((v) => v)).toBe(1);
+      expect(sem.getValue()).toBe(1);
+    });
+
+    it("works under async-mutex's tryAcquire: E_ALREADY_LOCKED when no permit is free", async () => {
+      const sem = create(2);
+      const attempt = tryAcquire(sem);
+      const [, release] = await attempt.acquire(2);
+      expect(sem.getValue()).toBe(0);
+      await expect(attempt.acquire()).rejects.toBe(E_ALREADY_LOCKED);
+      release();
+      await until(() => sem.getValue() === 2, 'the permits were back');
+      expect(attempt.getValue()).toBe(2);
+    });
+  });
+
+  describe(`${name}: sharing`, () => {
+    it('from() rebuilds a clone that shares the permits', () => {
+      const sem = create(2);
+      const twin = from(structuredClone(sem));
+      expect(twin).toBeInstanceOf(bounded ? BoundedSemaphore : Semaphore);
+      expect(twin.tryAcquire(2)).toBe(true);
+      expect(sem.getValue()).toBe(0);
+      sem.release();
+      expect(twin.getValue()).toBe(1);
+      expect(twin.bound).toBe(sem.bound);
+    });
+
+    it('revive() rebuilds it inside plain objects', () => {
+      const sem = create(3);
+      const { nested } = revive(structuredClone({ nested: [sem] }) as { nested: Semaphore[] });
+      expect(nested[0]).toBeInstanceOf(bounded ? BoundedSemaphore : Semaphore);
+      nested[0].tryAcquire(3);
+      expect(sem.getValue()).toBe(0);
+    });
+
+    it('from() rejects anything that is not a clone of this class, with a TypeError saying what it got', () => {
+      expect(() => from({})).toThrow(new RegExp(`^${name}\\.from: expected a ${name}`));
+      expect(() => from(new Lock())).toThrow(new RegExp(`^${name}\\.from: expected a ${name}.*too small`));
+      const other = bounded ? new Semaphore() : new BoundedSemaphore();
+      expect(() => from(structuredClone(other))).toThrow(
+        bounded ? /clone of a Semaphore/ : /clone of a BoundedSemaphore/,
+      );
+      expect(() => from(null)).toThrow(TypeError);
+    });
+
+    it('two views of one semaphore in one thread share one priority queue', async () => {
+      const sem = create(1);
+      const twin = from(sem);
+      sem.tryAcquire();
+      const order: string[] = [];
+      const a = sem.acquire(1, 0).then(([, r]) => {
+        order.push('low');
+        r();
+      });
+      const b = twin.acquire(1, 9).then(([, r]) => {
+        order.push('high');
+        r();
+      });
+      await tick();
+      sem.release();
+      await Promise.all([a, b]);
+      expect(order).toEqual(['high', 'low']);
+    });
+  });
+
+  describe(`${name}: across worker threads`, () => {
+    it('a release in the main thread wakes a worker blocked in acquireSync', async () => {
+      const sem = create(1);
+      sem.tryAcquire();
+      const worker = spawn('semaphore-acquire', { sem, bounded, mode: 'sync', release: false });
+      await nextMessage(worker, 10_000, (m: { waiting?: boolean }) => m.waiting === true);
+      sem.release();
+      const result = await resultOf<{ acquired: boolean }>(worker, 10_000);
+      expect(result.acquired).toBe(true);
+      expect(sem.getValue()).toBe(0);
+    });
+
+    it('a worker times out: acquireSync(50) returns false after at least 50 ms', async () => {
+      const sem = create(1);
+      sem.tryAcquire();
+      const result = await runAll<{ acquired: boolean; elapsed: number }>(
+        'semaphore-acquire',
+        [{ sem, bounded, mode: 'sync', timeout: 50, release: false }],
+        10_000,
+      );
+      expect(result[0].acquired).toBe(false);
+      expect(result[0].elapsed).toBeGreaterThanOrEqual(50);
+      expect(sem.getValue()).toBe(0);
+    });
+
+    it("release(n) lets exactly n blocked workers through (Python's test_multirelease)", async () => {
+      const sem = create(5);
+      sem.tryAcquire(5);
+      const workers = Array.from({ length: 5 }, (_, i) =>
+        spawn('semaphore-acquire', {
+          sem,
+          bounded,
+          mode: i % 2 ? 'async' : 'sync',
+          timeout: 20_000,
+          release: false,
+        }),
+      );
+      const ready = workers.map((w) =>
+        nextMessage(w, 20_000, (m: { waiting?: boolean }) => m.waiting === true),
+      );
+      const done = workers.map((w) => resultOf<{ acquired: boolean }>(w, 30_000));
+      let finished = 0;
+      for (const d of done) void d.then(() => finished++);
+      await Promise.all(ready);
+      sem.release(3);
+      await until(() => finished >= 3, 'three workers acquired', 20_000);
+      // Three permits were released and taken: no fourth worker can hold one.
+      expect(sem.getValue()).toBe(0);
+      expect(finished).toBe(3);
+      sem.release(2);
+      const results = await Promise.all(done);
+      expect(results.every((r) => r.acquired)).toBe(true);
+      expect(sem.getValue()).toBe(0);
+    });
+
+    it('a release in a worker resolves an async acquirer of the main thread', async () => {
+      const sem = create(2);
+      sem.tryAcquire(2);
+      const pending = sem.acquire(2, { timeout: 10_000 });
+      const start = new SharedArrayBuffer(8);
+      Atomics.store(new Int32Array(start), 1, 1); // the gate is open: release at once
+      const worker = spawn('semaphore-release', { sem, bounded, attempts: 1, n: 2, start });
+      const [value, release] = await pending;
+      expect(value).toBe(2);
+      expect(sem.getValue()).toBe(0);
+      expect(await resultOf(worker, 10_000)).toEqual({ released: 1, refused: 0 });
+      release();
+      expect(sem.getValue()).toBe(2);
+    }, 30_000);
+  });
+}
+
+for (const variant of variants) describeSemaphore(variant);
+
+describe('Semaphore (unbounded)', () => {
+  it("is assignable to async-mutex's SemaphoreInterface", () => {
+    const sem: SemaphoreInterface = new Semaphore(2);
+    expectTypeOf(new Semaphore()).toMatchTypeOf<SemaphoreInterface>();
+    expectTypeOf(new BoundedSemaphore()).toMatchTypeOf<SemaphoreInterface>();
+    expect(sem.getValue()).toBe(2);
+  });
+
+  it('may be released more often than acquired: the value grows, as in Python', () => {
+    const sem = new Semaphore(1);
+    sem.release();
+    sem.release(5);
+    expect(sem.getValue()).toBe(7);
+  });
+
+  it('refuses a release beyond 2³¹−1 with a RangeError, changing nothing', () => {
+    const sem = new Semaphore(2 ** 31 - 2);
+    sem.release();
+    expect(() => sem.release()).toThrow(/^Semaphore\.release: releasing 1 would raise the value/);
+    expect(sem.getValue()).toBe(2 ** 31 - 1);
+  });
+});
+
+describe('BoundedSemaphore', () => {
+  it("refuses a release above the initial value with SemaphoreOverflowError (Python's ValueError)", () => {
+    const sem = new BoundedSemaphore();
+    expect(() => sem.release()).toThrow(SemaphoreOverflowError);
+    expect(sem.getValue()).toBe(1);
+    sem.acquireSync();
+    sem.release();
+    expect(() => sem.release()).toThrow(/^BoundedSemaphore\.release: released too many times/);
+    expect(sem.getValue()).toBe(1);
+  });
+
+  it('refuses release(n) that would overshoot, and applies none of it', () => {
+    const sem = new BoundedSemaphore(3);
+    sem.tryAcquire(2);
+    expect(() => sem.release(3)).toThrow(SemaphoreOverflowError);
+    expect(sem.getValue()).toBe(1);
+    sem.release(2);
+    expect(sem.getValue()).toBe(3);
+  });
+
+  it('is a Semaphore, as in Python', () => {
+    expect(new BoundedSemaphore(2)).toBeInstanceOf(Semaphore);
+  });
+
+  it('limits setValue to its bound with a RangeError', () => {
+    const sem = new BoundedSemaphore(3);
+    expect(() => sem.setValue(4)).toThrow(
+      /^BoundedSemaphore\.setValue: value must be a non-negative integer from 0 to 3/,
+    );
+    expect(sem.getValue()).toBe(3);
+    sem.setValue(1);
+    expect(sem.getValue()).toBe(1);
+  });
+
+  it('rejects a weight above the bound, which could never be acquired, with a RangeError', async () => {
+    const sem = new BoundedSemaphore(2);
+    expect(() => sem.tryAcquire(3)).toThrow(/^BoundedSemaphore\.tryAcquire: weight 3 exceeds the bound 2/);
+    expect(() => sem.acquireSync(10, 3)).toThrow(RangeError);
+    await expect(sem.acquire(3)).rejects.toThrow(RangeError);
+    await expect(sem.waitForUnlock(3)).rejects.toThrow(RangeError);
+    expect(sem.getValue()).toBe(2);
+  });
+
+  it('keeps its bound in shared memory: a clone enforces the same one', () => {
+    const sem = new BoundedSemaphore(2);
+    const twin = BoundedSemaphore.from(structuredClone(sem));
+    expect(twin.bound).toBe(2);
+    expect(() => twin.release()).toThrow(SemaphoreOverflowError);
+  });
+
+  it('lets exactly the releases that fit through when workers race to release', async () => {
+    const room = 1000;
+    const sem = new BoundedSemaphore(room);
+    sem.tryAcquire(room);
+    const start = new SharedArrayBuffer(8);
+    const gate = new Int32Array(start);
+    const workers = Array.from({ length: 4 }, () =>
+      spawn('semaphore-release', { sem, bounded: true, attempts: 400, n: 1, start }),
+    );
+    const done = workers.map((w) => resultOf<{ released: number; refused: number }>(w, 30_000));
+    await until(() => Atomics.load(gate, 0) === workers.length, 'every releaser was ready', 20_000);
+    Atomics.store(gate, 1, 1);
+    Atomics.notify(gate, 1);
+    const results = await Promise.all(done);
+    expect(results.reduce((sum, r) => sum + r.released, 0)).toBe(room);
+    expect(results.reduce((sum, r) => sum + r.refused, 0)).toBe(4 * 400 - room);
+    expect(sem.getValue()).toBe(room);
+  });
+});
+
+describe('Semaphore(3) under stress across workers', () => {
+  for (const variant of variants) {
+    it(`${variant.name}: never admits more than 3 permits' worth of holders, and counts every round`, async () => {
+      const capacity = 3;
+      const sem = variant.create(capacity);
+      const cells = new SharedArrayBuffer(16);
+      const shared = new Int32Array(cells);
+      const rounds = 2000;
+      const modes = ['sync', 'async', 'mixed', 'sync', 'async'] as const;
+      const results = await runAll<{ violations: number; timeouts: number }>(
+        'semaphore-stress',
+        modes.map((mode, i) => ({
+          sem,
+          bounded: variant.bounded,
+          cells,
+          capacity,
+          rounds,
+          mode,
+          weight: i % 2 === 0 ? 2 : 1,
+          tasks: 3,
+        })),
+        50_000,
+      );
+      expect(results.map((r) => r.violations)).toEqual(modes.map(() => 0));
+      expect(shared[2]).toBeLessThanOrEqual(capacity); // the most permits ever held at once
+      expect(shared[2]).toBeGreaterThanOrEqual(1);
+      expect(shared[1]).toBe(rounds * modes.length); // every round did its unit of work, exactly once
+      expect(shared[0]).toBe(0);
+      expect(sem.getValue()).toBe(capacity);
+    }, 60_000);
+  }
+});
