@@ -130,22 +130,24 @@ export function attach(kind: Kind, received: unknown, api = `${kind.name}.from`)
   if (!isValidOffset(byteOffset)) {
     throw new TypeError(`${expected}, got a byteOffset of ${describe(byteOffset)}`);
   }
+  // The tag first: a clone of another, smaller primitive is named as such rather than called "too small".
+  const tag =
+    byteOffset + 4 <= buffer.byteLength ? Atomics.load(new Int32Array(buffer, byteOffset, 1), TAG_SLOT) : 0;
+  const other = tag !== kind.tag ? kindsByTag.get(tag) : undefined;
+  if (other) {
+    const what =
+      Object.getPrototypeOf(received) === Object.prototype
+        ? `a clone of ${withArticle(other.name)}`
+        : describe(received);
+    throw new TypeError(`${expected}, got ${what}`);
+  }
   if (byteOffset + kind.byteLength > buffer.byteLength) {
     throw new TypeError(
       `${expected}, got a SharedArrayBuffer of ${buffer.byteLength} bytes at offset ${byteOffset}, ` +
         `too small for ${withArticle(kind.name)} (${kind.byteLength} bytes)`,
     );
   }
-  const tag = Atomics.load(new Int32Array(buffer, byteOffset, 1), TAG_SLOT);
-  if (tag !== kind.tag) {
-    const other = kindsByTag.get(tag);
-    const what = !other
-      ? 'a SharedArrayBuffer that holds no primitive'
-      : Object.getPrototypeOf(received) === Object.prototype
-        ? `a clone of ${withArticle(other.name)}`
-        : describe(received);
-    throw new TypeError(`${expected}, got ${what}`);
-  }
+  if (tag !== kind.tag) throw new TypeError(`${expected}, got a SharedArrayBuffer that holds no primitive`);
   return { buffer, byteOffset };
 }
 
