@@ -1,0 +1,372 @@
+import { describe, expect, it } from 'vitest';
+import {
+  JoinableQueue,
+  Lock,
+  Queue,
+  QueueClosedError,
+  QueueEmptyError,
+  QueueFullError,
+  revive,
+} from '../lib/index';
+import { assertSameClone } from './fixtures/queue-values';
+import { nextMessage, resultOf, spawn } from './helpers/workers';
+
+type Result = { value?: unknown; error?: string };
+
+// Word indices of the queue's header (see lib/Queue.ts): used to see that a worker is parked.
+const PUTTERS = 9;
+const GETTERS = 10;
+
+/** Resolves once `condition()` holds, checking on each turn of the event loop for at most 10 s. */
+async function until(condition: () => boolean, what: string): Promise<void> {
+  const deadline = performance.now() + 10_000;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
+function waitersOf(queue: Queue<unknown>, slot: number): number {
+  return Atomics.load(new Int32Array(queue.buffer, queue.byteOffset, 16), slot);
+}
+
+/** Starts a worker that runs one operation on `queue` and resolves once it is parked in it. */
+async function parkedWorker(queue: Queue<unknown>, op: string, item?: unknown) {
+  const slot = op.startsWith('get') ? GETTERS : PUTTERS;
+  const before = waitersOf(queue, slot);
+  const worker = spawn('queue-op', { queue, op, item });
+  await nextMessage(worker, 10_000, (m: { ready?: boolean }) => m.ready === true);
+  await until(() => waitersOf(queue, slot) > before, `the worker waits in ${op}`);
+  return worker;
+}
+
+describe('Queue: Python queue behaviour', () => {
+  it('is FIFO', async () => {
+    const queue = new Queue<number>();
+    for (let i = 0; i < 100; i++) queue.putNowait(i);
+    const out: number[] = [];
+    for (let i = 0; i < 50; i++) out.push(queue.getNowait());
+    for (let i = 0; i < 50; i++) out.push(i % 2 ? queue.getSync() : await queue.get());
+    expect(out).toEqual([...Array(100).keys()]);
+  });
+
+  it('reports qsize, empty and full; full is false without maxsize', () => {
+    const queue = new Queue<string>({ maxsize: 2 });
+    expect([queue.qsize(), queue.empty(), queue.full()]).toEqual([0, true, false]);
+    queue.putNowait('a');
+    expect([queue.qsize(), queue.empty(), queue.full()]).toEqual([1, false, false]);
+    queue.putNowait('b');
+    expect([queue.qsize(), queue.empty(), queue.full()]).toEqual([2, false, true]);
+    const unlimited = new Queue<number>();
+    for (let i = 0; i < 1000; i++) unlimited.putNowait(i);
+    expect([unlimited.qsize(), unlimited.full(), unlimited.maxsize]).toEqual([1000, false, 0]);
+  });
+
+  it('raises Full from putNowait, putSync(item, 0) and a put whose timeout runs out, and enqueues nothing', async () => {
+    const queue = new Queue<number>({ maxsize: 1 });
+    queue.putNowait(1);
+    expect(() => queue.putNowait(2)).toThrow(QueueFullError);
+    expect(() => queue.putSync(2, 0)).toThrow(QueueFullError);
+    const t0 = performance.now();
+    expect(() => queue.putSync(2, 30)).toThrow(QueueFullError);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(29);
+    await expect(queue.put(2, { timeout: 20 })).rejects.toThrow(QueueFullError);
+    await expect(queue.put(2, { timeout: 0 })).rejects.toThrow(QueueFullError);
+    expect(queue.qsize()).toBe(1);
+    expect(queue.getNowait()).toBe(1);
+    expect(() => queue.getNowait()).toThrow(QueueEmptyError);
+  });
+
+  it('raises Empty from getNowait, getSync(0) and a get whose timeout runs out', async () => {
+    const queue = new Queue<number>();
+    expect(() => queue.getNowait()).toThrow(QueueEmptyError);
+    expect(() => queue.getSync(0)).toThrow(QueueEmptyError);
+    const t0 = performance.now();
+    expect(() => queue.getSync(30)).toThrow(QueueEmptyError);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(29);
+    await expect(queue.get({ timeout: 20 })).rejects.toThrow(QueueEmptyError);
+    await expect(queue.get({ timeout: 20 })).rejects.toThrow(/^Queue\.get: the queue stayed empty for 20 ms/);
+  });
+
+  it('rejects negative, NaN and non-number timeouts and non-object options, changing nothing', async () => {
+    const queue = new Queue<number>({ maxsize: 1 });
+    expect(() => queue.putSync(1, -1)).toThrow(RangeError);
+    expect(() => queue.getSync(Number.NaN)).toThrow(/^Queue\.getSync: timeout/);
+    await expect(queue.put(1, { timeout: -5 })).rejects.toThrow(/^Queue\.put: timeout/);
+    await expect(queue.get(5 as never)).rejects.toThrow(TypeError);
+    expect(queue.qsize()).toBe(0);
+  });
+
+  it('lets a waiting put in, in order, when a get makes room', async () => {
+    const queue = new Queue<number>({ maxsize: 2 });
+    queue.putNowait(1);
+    queue.putNowait(2);
+    const third = queue.put(3);
+    const fourth = queue.put(4);
+    expect(queue.getNowait()).toBe(1);
+    await third;
+    expect(queue.getNowait()).toBe(2);
+    await fourth;
+    expect([queue.getNowait(), queue.getNowait()]).toEqual([3, 4]);
+  });
+
+  it('hands an item to a get that waits, in this thread', async () => {
+    const queue = new Queue<string>();
+    const pending = queue.get({ timeout: 5000 });
+    queue.putNowait('hello');
+    expect(await pending).toBe('hello');
+  });
+
+  it('unblocks a putSync in another thread when this thread gets', async () => {
+    const queue = new Queue<unknown>({ maxsize: 1 });
+    queue.putNowait('first');
+    const worker = await parkedWorker(queue, 'putSync', { second: true });
+    expect(queue.getNowait()).toBe('first');
+    expect(await resultOf<Result>(worker, 10_000)).toEqual({ value: undefined });
+    expect(queue.getNowait()).toEqual({ second: true });
+  });
+
+  it('wakes a getSync in another thread with the item this thread puts', async () => {
+    const queue = new Queue<unknown>();
+    const worker = await parkedWorker(queue, 'getSync');
+    await queue.put(new Map([['k', [1, 2n]]]));
+    expect(await resultOf<Result>(worker, 10_000)).toEqual({ value: new Map([['k', [1, 2n]]]) });
+  });
+
+  it('waits for bytes of room when items are not limited, and lets the put in once a get frees them', async () => {
+    const queue = new Queue<string>({ capacity: 64 });
+    queue.putNowait('a'.repeat(40)); // 8 + 40 = 48 bytes of 64
+    expect(() => queue.putNowait('b'.repeat(20))).toThrow(QueueFullError); // 8 + 24 more would be 80
+    const pending = queue.put('b'.repeat(20));
+    expect(queue.full()).toBe(false); // full() is about maxsize, as in Python
+    expect(queue.getNowait()).toBe('a'.repeat(40));
+    await pending;
+    expect(queue.getNowait()).toBe('b'.repeat(20));
+  });
+
+  it('copies items at put: changing one afterwards does not change what is queued, even while the put waits', async () => {
+    const queue = new Queue<{ n: number } | Uint8Array>({ maxsize: 1 });
+    const item = { n: 1 };
+    queue.putNowait(item);
+    item.n = 2;
+    const bytes = new Uint8Array([1, 2, 3]);
+    const pending = queue.put(bytes);
+    bytes[0] = 99;
+    expect(queue.getNowait()).toEqual({ n: 1 });
+    await pending;
+    expect(queue.getNowait()).toEqual(new Uint8Array([1, 2, 3]));
+  });
+
+  it('returns items exactly as structuredClone would, through a small ring that wraps', () => {
+    const queue = new Queue<unknown>({ capacity: 2048 }); // an Error carries its stack: ~800 bytes
+    const shared = { s: 1 };
+    const values: unknown[] = [
+      // biome-ignore lint/suspicious/noSparseArray: a hole on purpose
+      { a: [1, , 3], b: new Date(5), c: new Set([1n]), d: -0 },
+      'é\uD800',
+      new Int16Array([1, -2, 3]),
+      [shared, shared],
+      new RangeError('boom'),
+      new Uint8Array(new ArrayBuffer(12), 4, 4),
+    ];
+    for (let round = 0; round < 20; round++) {
+      for (const value of values) {
+        queue.putNowait(value);
+        assertSameClone(queue.getNowait(), structuredClone(value));
+      }
+    }
+  });
+});
+
+describe('Queue: bad input changes nothing', () => {
+  it.each([
+    ['a function', () => 1],
+    ['a symbol', Symbol('s')],
+    ['an object holding a function', { nested: { f: () => 1 } }],
+  ])('rejects %s at put, with a TypeError that starts with the API name', async (_, item) => {
+    const queue = new Queue<unknown>({ maxsize: 2 });
+    queue.putNowait('kept');
+    expect(() => queue.putNowait(item)).toThrow(/^Queue\.putNowait: the item cannot be cloned/);
+    expect(() => queue.putSync(item)).toThrow(TypeError);
+    await expect(queue.put(item)).rejects.toThrow(/^Queue\.put: /);
+    expect(queue.qsize()).toBe(1);
+    expect(queue.getNowait()).toBe('kept');
+  });
+
+  it('rejects an item larger than the whole capacity with a RangeError naming both sizes', async () => {
+    const queue = new Queue<string>({ capacity: 100 });
+    expect(() => queue.putNowait('x'.repeat(97))).toThrow(
+      'Queue.putNowait: the item takes 112 bytes in the queue (97 encoded + header), more than its whole capacity of 104 bytes',
+    );
+    await expect(queue.put('x'.repeat(200), { timeout: 0 })).rejects.toThrow(RangeError);
+    queue.putNowait('x'.repeat(96)); // exactly 104 bytes: fits
+    expect(queue.qsize()).toBe(1);
+  });
+
+  it.each([
+    [{ maxsize: -1 }, /^Queue: maxsize must be a non-negative integer/],
+    [{ maxsize: 1.5 }, /^Queue: maxsize/],
+    [{ maxsize: Number.NaN }, /^Queue: maxsize/],
+    [{ capacity: 0 }, /^Queue: capacity must be a positive integer/],
+    [{ capacity: -8 }, /^Queue: capacity/],
+    [{ capacity: 2 ** 31 }, /^Queue: capacity/],
+    [{ capacity: '64' }, /^Queue: capacity/],
+  ])('rejects options %o with a RangeError', (options, message) => {
+    expect(() => new Queue(options as never)).toThrow(RangeError);
+    expect(() => new Queue(options as never)).toThrow(message);
+  });
+
+  it('rejects options that are not an object with a TypeError', () => {
+    expect(() => new Queue(5 as never)).toThrow(TypeError);
+    expect(() => new JoinableQueue(null as never)).toThrow(/^JoinableQueue: options/);
+  });
+});
+
+describe('Queue: close', () => {
+  it('makes put throw QueueClosedError, lets get drain what is left, then throw it', async () => {
+    const queue = new Queue<number>();
+    queue.putNowait(1);
+    queue.putNowait(2);
+    queue.close();
+    queue.close(); // twice does nothing
+    expect(queue.isClosed()).toBe(true);
+    expect(() => queue.putNowait(3)).toThrow(QueueClosedError);
+    expect(() => queue.putSync(3)).toThrow(QueueClosedError);
+    await expect(queue.put(3)).rejects.toThrow(QueueClosedError);
+    expect(queue.getNowait()).toBe(1);
+    expect(await queue.get()).toBe(2);
+    expect(() => queue.getNowait()).toThrow(QueueClosedError);
+    expect(() => queue.getSync()).toThrow(QueueClosedError);
+    await expect(queue.get()).rejects.toThrow(QueueClosedError);
+  });
+
+  it('ends for await once the queue is closed and drained', async () => {
+    const queue = new Queue<number>();
+    const seen: number[] = [];
+    const consumer = (async () => {
+      for await (const item of queue) seen.push(item);
+    })();
+    for (let i = 0; i < 10; i++) await queue.put(i);
+    queue.close();
+    await consumer;
+    expect(seen).toEqual([...Array(10).keys()]);
+  });
+
+  it('wakes waiting gets and puts in this thread', async () => {
+    const empty = new Queue<number>();
+    const full = new Queue<number>({ maxsize: 1 });
+    full.putNowait(0);
+    const get = empty.get();
+    const put = full.put(1);
+    empty.close();
+    full.close();
+    await expect(get).rejects.toThrow(QueueClosedError);
+    await expect(put).rejects.toThrow(QueueClosedError);
+    expect(full.qsize()).toBe(1);
+  });
+
+  it('wakes a getSync and a putSync blocked in other threads', async () => {
+    const empty = new Queue<unknown>();
+    const full = new Queue<unknown>({ maxsize: 1 });
+    full.putNowait(0);
+    const getter = await parkedWorker(empty, 'getSync');
+    const putter = await parkedWorker(full, 'putSync', 1);
+    empty.close();
+    full.close();
+    expect(await resultOf<Result>(getter, 10_000)).toEqual({ error: 'QueueClosedError' });
+    expect(await resultOf<Result>(putter, 10_000)).toEqual({ error: 'QueueClosedError' });
+  });
+});
+
+describe('Queue: no item lost or delivered twice', () => {
+  it('when gets time out at the moment items arrive', async () => {
+    const queue = new Queue<number>();
+    let received = 0;
+    let timedOut = 0;
+    const rounds = 300;
+    for (let i = 0; i < rounds; i++) {
+      const get = queue.get({ timeout: 1 }).then(
+        () => received++,
+        (err) => {
+          expect(err).toBeInstanceOf(QueueEmptyError);
+          timedOut++;
+        },
+      );
+      setTimeout(() => queue.putNowait(i), 1);
+      await get;
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    expect(received + timedOut).toBe(rounds);
+    expect(received + queue.qsize()).toBe(rounds); // every item is either delivered or still queued
+    const left: number[] = [];
+    while (!queue.empty()) left.push(queue.getNowait());
+    expect(new Set(left).size).toBe(left.length);
+  });
+
+  it('when gets are aborted at the moment items arrive, and an aborted get rejects with the reason', async () => {
+    const queue = new Queue<number>();
+    const reason = new Error('stop');
+    let received = 0;
+    let aborted = 0;
+    const rounds = 300;
+    for (let i = 0; i < rounds; i++) {
+      const controller = new AbortController();
+      const get = queue.get({ signal: controller.signal }).then(
+        () => received++,
+        (err) => {
+          expect(err).toBe(reason);
+          aborted++;
+        },
+      );
+      queueMicrotask(() => {
+        if (i % 2) controller.abort(reason);
+        queue.putNowait(i);
+        if (!(i % 2)) controller.abort(reason);
+      });
+      await get;
+    }
+    expect(received + aborted).toBe(rounds);
+    expect(received + queue.qsize()).toBe(rounds);
+    await expect(queue.get({ signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    expect(received + queue.qsize()).toBe(rounds); // an already-aborted get takes nothing
+  });
+
+  it('when a worker is terminated while it waits in getSync or putSync', async () => {
+    const queue = new Queue<unknown>({ maxsize: 1 });
+    const getter = await parkedWorker(queue, 'getSync');
+    await getter.terminate();
+    queue.putNowait('after the getter died');
+    expect(queue.getNowait()).toBe('after the getter died'); // not lost to the dead getter
+    queue.putNowait('occupies the only slot');
+    const putter = await parkedWorker(queue, 'putSync', 'never enqueued');
+    await putter.terminate();
+    expect(queue.getNowait()).toBe('occupies the only slot');
+    expect(() => queue.getNowait()).toThrow(QueueEmptyError); // the dead putter's item was never enqueued
+    await queue.put('still works', { timeout: 1000 });
+    expect(await queue.get({ timeout: 1000 })).toBe('still works');
+  });
+});
+
+describe('Queue: sharing', () => {
+  it('is rebuilt by from() and revive() in another thread, where both sides use the same queue', async () => {
+    const queue = new Queue<unknown>();
+    const worker = spawn('queue-op', { queue, op: 'put', item: { from: 'worker' } });
+    expect(await resultOf<Result>(worker, 10_000)).toEqual({ value: undefined });
+    expect(queue.getNowait()).toEqual({ from: 'worker' });
+    const { q } = revive(structuredClone({ q: queue }));
+    expect(q).toBeInstanceOf(Queue);
+    q.putNowait(1);
+    expect(queue.getNowait()).toBe(1);
+    expect(Queue.from(structuredClone(queue)).capacity).toBe(Queue.DEFAULT_CAPACITY);
+  });
+
+  it('from() rejects what is not a Queue clone with a TypeError saying what it got', () => {
+    expect(() => Queue.from({})).toThrow(/^Queue\.from: expected a Queue or its clone .*got an empty object/);
+    expect(() => Queue.from(new Lock())).toThrow(/too small for a Queue/);
+    expect(() => Queue.from(new JoinableQueue())).toThrow(/got a JoinableQueue/);
+    const queue = new Queue({ capacity: 1024 });
+    const truncated = { buffer: new SharedArrayBuffer(128), byteOffset: 0 };
+    new Uint8Array(truncated.buffer).set(new Uint8Array(queue.buffer, 0, 64));
+    expect(() => Queue.from(truncated)).toThrow(/too small for its ring of 1024 bytes/);
+  });
+});
