@@ -5,7 +5,7 @@ import type { MutexInterface } from 'async-mutex';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { Lock, LockNotHeldError, RLock, revive, TimeoutError } from '../lib/index';
 import { asyncWaitStats, parkAsync } from '../lib/internal/wait';
-import { nextMessage, spawn } from './helpers/workers';
+import { nextMessage, resultOf, spawn } from './helpers/workers';
 import { describeMutex, holdInWorker } from './suites/mutex.suite';
 
 describeMutex('Lock', () => new Lock(), Lock.from);
@@ -157,5 +157,20 @@ describe('Lock.from and revive', () => {
     live.a.lock.tryAcquire();
     expect(lock.isLocked()).toBe(true);
     expect(() => new Lock().release()).toThrow(LockNotHeldError);
+  });
+});
+
+describe('on a thread that may not block', () => {
+  it('the sync forms throw BlockingNotAllowedError naming the async form, even when uncontended', async () => {
+    const outcomes = await resultOf<Record<string, { name: string; message: string }>>(
+      spawn('no-blocking'),
+      20_000,
+    );
+    expect(outcomes['Lock.acquireSync']).toMatchObject({
+      name: 'BlockingNotAllowedError',
+      message: expect.stringMatching(/^Lock\.acquireSync: .*use await lock\.acquire\(\) instead/),
+    });
+    expect(outcomes['RLock.acquireSync'].message).toMatch(/await rlock\.acquire\(\)/);
+    expect(outcomes['Lock.runExclusiveSync'].name).toBe('BlockingNotAllowedError');
   });
 });
