@@ -7,6 +7,7 @@
 
 export { CancelFlag } from './CancelFlag';
 export * from './errors';
+export { Event } from './Event';
 export { revive } from './internal/shared';
 export { JoinableQueue } from './JoinableQueue';
 export { Lock } from './Lock';
