@@ -571,7 +571,7 @@ function describeSemaphore({ name, bounded, create, from }: Variant): void {
       const [value, release] = await pending;
       expect(value).toBe(2);
       expect(sem.getValue()).toBe(0);
-      expect(await resultOf(worker, 10_000)).toEqual({ released: 1, refused: 0 });
+      expect(await resultOf(worker, 10_000)).toMatchObject({ released: 1, refused: 0 });
       release();
       expect(sem.getValue()).toBe(2);
     }, 30_000);
@@ -670,6 +670,27 @@ describe('BoundedSemaphore', () => {
     expect(results.reduce((sum, r) => sum + r.released, 0)).toBe(room);
     expect(results.reduce((sum, r) => sum + r.refused, 0)).toBe(4 * 400 - room);
     expect(sem.getValue()).toBe(room);
+  });
+
+  it('never exceeds its bound while workers race releases and acquires at its edge', async () => {
+    const bound = 2;
+    const sem = new BoundedSemaphore(bound);
+    const start = new SharedArrayBuffer(8);
+    const gate = new Int32Array(start);
+    const workers = Array.from({ length: 4 }, () =>
+      spawn('semaphore-release', { sem, bounded: true, attempts: 20_000, n: 1, start, churn: true }),
+    );
+    type Result = { released: number; refused: number; acquired: number; maxSeen: number };
+    const done = workers.map((w) => resultOf<Result>(w, 30_000));
+    await until(() => Atomics.load(gate, 0) === workers.length, 'every worker was ready', 20_000);
+    Atomics.store(gate, 1, 1);
+    Atomics.notify(gate, 1);
+    const results = await Promise.all(done);
+    const released = results.reduce((sum, r) => sum + r.released, 0);
+    const acquired = results.reduce((sum, r) => sum + r.acquired, 0);
+    expect(Math.max(...results.map((r) => r.maxSeen))).toBeLessThanOrEqual(bound);
+    expect(sem.getValue()).toBe(bound + released - acquired); // every accepted release counted exactly once
+    expect(results.reduce((sum, r) => sum + r.refused, 0)).toBeGreaterThan(0);
   });
 });
 
