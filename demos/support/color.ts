@@ -78,6 +78,7 @@ export function padVisible(text: string, width: number): string {
 export function sideBySide(left: readonly string[], right: readonly string[], width: number): string[] {
   const rows = Math.max(left.length, right.length);
   const out: string[] = [];
-  for (let i = 0; i < rows; i++) out.push(`${padVisible(left[i] ?? '', width)} │ ${right[i] ?? ''}`);
+  for (let i = 0; i < rows; i++)
+    out.push(`${padVisible(left[i] ?? '', width)} │ ${right[i] ?? ''}`.trimEnd());
   return out;
 }
