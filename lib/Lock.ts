@@ -7,28 +7,17 @@
  * | 0    | TAG   | kind tag (see `internal/shared.ts`)  |
  * | 1    | STATE | one of the states below              |
  *
- * ## States (Drepper, "Futexes Are Tricky", 2011, mutex 2: the three-state mutex)
- * | state     | value | meaning                                       | legal transitions                         |
- * |-----------|-------|-----------------------------------------------|-------------------------------------------|
- * | UNLOCKED  | 0     | free                                          | → LOCKED (acquire), → CONTENDED (acquire by a waiter) |
- * | LOCKED    | 1     | held, no thread is parked on STATE            | → UNLOCKED (release), → CONTENDED (a waiter announces itself) |
- * | CONTENDED | 2     | held, threads may be parked on STATE          | → UNLOCKED (release + wake)               |
- *
- * The uncontended acquire is one compare-exchange (UNLOCKED → LOCKED) and the release one exchange; the release
- * notifies only when it replaced CONTENDED. A waiter always exchanges in CONTENDED before parking, so a release
- * that could miss it is impossible: either the waiter's exchange saw UNLOCKED (and it holds the lock), or the
- * releaser's exchange sees CONTENDED (and wakes it). A woken waiter re-exchanges CONTENDED rather than LOCKED
- * because it cannot know whether others still sleep; the price is at most one wake nobody needed.
- *
- * All exchanges are sequentially consistent (`Atomics` offers nothing weaker), which also orders the protected
- * data: writes made while holding the lock happen-before the release's exchange, which happens-before the next
- * acquire's successful exchange.
+ * STATE is the three-state mutex word of `internal/mutex.ts` (Drepper, "Futexes Are Tricky", 2011, mutex 2):
+ * UNLOCKED 0 (free), LOCKED 1 (held, nobody parked), CONTENDED 2 (held, threads may be parked). Its state table,
+ * transitions and the argument for why no release can miss a waiter are there. The uncontended acquire is one
+ * compare-exchange and the release one exchange, which wakes only when it replaced CONTENDED.
  *
  * @module
  */
 
 import { E_CANCELED, type MutexInterface } from 'async-mutex';
 import { LockNotHeldError, TimeoutError } from './errors';
+import { lockPlan, spinLock, tryLock, UNLOCKED, unlock, unlockedPlan } from './internal/mutex';
 import { guardOf, onceReleaser, parseWait } from './internal/options';
 import { allocate, attach, defineKind, type Placement, registerReviver } from './internal/shared';
 import { type Resource, type Turnstile, turnstileOf } from './internal/turnstile';
@@ -37,21 +26,15 @@ import {
   checkTimeout,
   deadlineOf,
   mayBlock,
-  SPIN_LIMIT,
   type WaitPlan,
   waitAsync,
   waitSync,
-  wake,
 } from './internal/wait';
 import type { AcquireOptions, Guard, Releaser } from './options';
 
 const KIND = defineKind('Lock', 1, 8);
 
 const STATE = 1;
-
-const UNLOCKED = 0; // free
-const LOCKED = 1; // held, nobody parked
-const CONTENDED = 2; // held, somebody may be parked on STATE
 
 /**
  * A mutual-exclusion lock that works across worker threads: Python's `threading.Lock` /
@@ -143,32 +126,17 @@ export class Lock implements MutexInterface {
   acquireSync(timeout?: number): boolean {
     checkTimeout(timeout, 'Lock.acquireSync');
     if (!mayBlock) assertCanBlock('Lock.acquireSync', 'await lock.acquire()');
-    if (Atomics.compareExchange(this.#view, STATE, UNLOCKED, LOCKED) === UNLOCKED) return true;
+    if (tryLock(this.#view, STATE)) return true;
     return timeout === 0 ? false : this.#acquireContendedSync(timeout);
   }
 
   #acquireContendedSync(timeout: number | undefined): boolean {
     const deadline = deadlineOf(timeout, 'Lock.acquireSync');
-    // The holder is often running on the other core and about to release: a short spin saves two syscalls.
-    for (let i = 0; i < SPIN_LIMIT; i++) {
-      if (
-        Atomics.load(this.#view, STATE) === UNLOCKED &&
-        Atomics.compareExchange(this.#view, STATE, UNLOCKED, LOCKED) === UNLOCKED
-      ) {
-        return true;
-      }
-    }
-    return waitSync(this.#waitPlan(), deadline);
+    return spinLock(this.#view, STATE) || waitSync(this.#waitPlan(), deadline);
   }
 
-  /** The waiter's step of the three-state protocol: exchange in CONTENDED; holding the lock if it was free. */
   #waitPlan(): WaitPlan {
-    const view = this.#view;
-    this.#plan ??= {
-      view,
-      index: STATE,
-      attempt: () => (Atomics.exchange(view, STATE, CONTENDED) === UNLOCKED ? true : CONTENDED),
-    };
+    this.#plan ??= lockPlan(this.#view, STATE);
     return this.#plan;
   }
 
@@ -185,7 +153,7 @@ export class Lock implements MutexInterface {
    * ```
    */
   tryAcquire(): boolean {
-    return Atomics.compareExchange(this.#view, STATE, UNLOCKED, LOCKED) === UNLOCKED;
+    return tryLock(this.#view, STATE);
   }
 
   /**
@@ -202,9 +170,8 @@ export class Lock implements MutexInterface {
    * ```
    */
   release(): void {
-    const previous = Atomics.exchange(this.#view, STATE, UNLOCKED);
-    if (previous === CONTENDED) wake(this.#view, STATE);
-    else if (previous === UNLOCKED) throw new LockNotHeldError('Lock.release: the lock is not held');
+    if (unlock(this.#view, STATE) === UNLOCKED)
+      throw new LockNotHeldError('Lock.release: the lock is not held');
   }
 
   /**
@@ -255,7 +222,7 @@ export class Lock implements MutexInterface {
     }
     if (parsed.signal?.aborted) return Promise.reject(parsed.signal.reason);
     const turnstile = this.#turnstile();
-    if (turnstile.isEmpty() && Atomics.compareExchange(this.#view, STATE, UNLOCKED, LOCKED) === UNLOCKED) {
+    if (turnstile.isEmpty() && tryLock(this.#view, STATE)) {
       return Promise.resolve(this.#releaser());
     }
     const { timeout } = parsed;
@@ -402,21 +369,7 @@ export class Lock implements MutexInterface {
    */
   async waitForUnlock(options?: number | AcquireOptions): Promise<void> {
     const { deadline, signal, timeout } = parseWait(options, 'Lock.waitForUnlock');
-    const view = this.#view;
-    const plan: WaitPlan = {
-      view,
-      index: STATE,
-      attempt: () => {
-        for (;;) {
-          const state = Atomics.load(view, STATE);
-          if (state === UNLOCKED) return true;
-          // Announce ourselves so that the release notifies: LOCKED → CONTENDED (retry if it changed meanwhile).
-          if (state === CONTENDED || Atomics.compareExchange(view, STATE, LOCKED, CONTENDED) === LOCKED) {
-            return CONTENDED;
-          }
-        }
-      },
-    };
+    const plan = unlockedPlan(this.#view, STATE);
     if (!(await waitAsync(plan, deadline, signal))) {
       throw new TimeoutError(`Lock.waitForUnlock: timed out after ${timeout} ms`, timeout);
     }

@@ -5,7 +5,7 @@
  * | word | name  | meaning                                                                    |
  * |------|-------|----------------------------------------------------------------------------|
  * | 0    | TAG   | kind tag (see `internal/shared.ts`)                                        |
- * | 1    | STATE | the three-state mutex word of {@link Lock} (UNLOCKED / LOCKED / CONTENDED) |
+ * | 1    | STATE | the three-state mutex word of `internal/mutex.ts` (UNLOCKED / LOCKED / CONTENDED) |
  * | 2    | OWNER | id of the owning thread (`internal/thread.ts`), 0 when free                |
  * | 3    | DEPTH | how many times the owner has acquired it without releasing                 |
  *
@@ -15,7 +15,7 @@
  * | UNLOCKED  | 0     | 0     | free                                             |
  * | LOCKED/CONTENDED | t | d ≥ 1 | held by thread t, acquired d times           |
  *
- * The mutual exclusion is the three-state mutex of {@link Lock} (Drepper, "Futexes Are Tricky"); OWNER and DEPTH
+ * The mutual exclusion is the three-state mutex word (Drepper, "Futexes Are Tricky"); OWNER and DEPTH
  * are written only by the thread that holds STATE, as CPython's `_PyRLock` does over its plain lock. A thread
  * reads OWNER without holding STATE only to ask "is it me?": OWNER becomes its own id only by its own write, so
  * the answer cannot be stale. The owner clears OWNER before it releases STATE, so the next holder never sees a
@@ -33,6 +33,7 @@
 
 import { E_CANCELED, type MutexInterface } from 'async-mutex';
 import { LockNotHeldError, TimeoutError } from './errors';
+import { lockPlan, spinLock, tryLock, UNLOCKED, unlock, unlockedPlan } from './internal/mutex';
 import { guardOf, onceReleaser, parseWait } from './internal/options';
 import { allocate, attach, defineKind, type Placement, registerReviver } from './internal/shared';
 import { currentThreadId } from './internal/thread';
@@ -42,11 +43,9 @@ import {
   checkTimeout,
   deadlineOf,
   mayBlock,
-  SPIN_LIMIT,
   type WaitPlan,
   waitAsync,
   waitSync,
-  wake,
 } from './internal/wait';
 import type { AcquireOptions, Guard, Releaser } from './options';
 
@@ -55,10 +54,6 @@ const KIND = defineKind('RLock', 2, 16);
 const STATE = 1;
 const OWNER = 2;
 const DEPTH = 3;
-
-const UNLOCKED = 0; // free
-const LOCKED = 1; // held, nobody parked
-const CONTENDED = 2; // held, somebody may be parked on STATE
 
 const NO_OWNER = 0;
 
@@ -154,7 +149,7 @@ export class RLock implements MutexInterface {
     checkTimeout(timeout, 'RLock.acquireSync');
     if (!mayBlock) assertCanBlock('RLock.acquireSync', 'await rlock.acquire()');
     if (this.#reenter()) return true;
-    if (Atomics.compareExchange(this.#view, STATE, UNLOCKED, LOCKED) !== UNLOCKED) {
+    if (!tryLock(this.#view, STATE)) {
       if (timeout === 0 || !this.#acquireContendedSync(timeout)) return false;
     }
     this.#own(1);
@@ -169,24 +164,11 @@ export class RLock implements MutexInterface {
 
   #acquireContendedSync(timeout: number | undefined): boolean {
     const deadline = deadlineOf(timeout, 'RLock.acquireSync');
-    for (let i = 0; i < SPIN_LIMIT; i++) {
-      if (
-        Atomics.load(this.#view, STATE) === UNLOCKED &&
-        Atomics.compareExchange(this.#view, STATE, UNLOCKED, LOCKED) === UNLOCKED
-      ) {
-        return true;
-      }
-    }
-    return waitSync(this.#waitPlan(), deadline);
+    return spinLock(this.#view, STATE) || waitSync(this.#waitPlan(), deadline);
   }
 
   #waitPlan(): WaitPlan {
-    const view = this.#view;
-    this.#plan ??= {
-      view,
-      index: STATE,
-      attempt: () => (Atomics.exchange(view, STATE, CONTENDED) === UNLOCKED ? true : CONTENDED),
-    };
+    this.#plan ??= lockPlan(this.#view, STATE);
     return this.#plan;
   }
 
@@ -204,7 +186,7 @@ export class RLock implements MutexInterface {
    */
   tryAcquire(): boolean {
     if (this.#reenter()) return true;
-    if (Atomics.compareExchange(this.#view, STATE, UNLOCKED, LOCKED) !== UNLOCKED) return false;
+    if (!tryLock(this.#view, STATE)) return false;
     this.#own(1);
     return true;
   }
@@ -240,7 +222,7 @@ export class RLock implements MutexInterface {
 
   #releaseState(): void {
     Atomics.store(this.#view, OWNER, NO_OWNER);
-    if (Atomics.exchange(this.#view, STATE, UNLOCKED) === CONTENDED) wake(this.#view, STATE);
+    unlock(this.#view, STATE);
   }
 
   /**
@@ -316,7 +298,7 @@ export class RLock implements MutexInterface {
     if (parsed.signal?.aborted) return Promise.reject(parsed.signal.reason);
     if (this.#reenter()) return Promise.resolve(this.#releaser());
     const turnstile = this.#turnstile();
-    if (turnstile.isEmpty() && Atomics.compareExchange(this.#view, STATE, UNLOCKED, LOCKED) === UNLOCKED) {
+    if (turnstile.isEmpty() && tryLock(this.#view, STATE)) {
       this.#own(1);
       return Promise.resolve(this.#releaser());
     }
@@ -450,20 +432,7 @@ export class RLock implements MutexInterface {
    */
   async waitForUnlock(options?: number | AcquireOptions): Promise<void> {
     const { deadline, signal, timeout } = parseWait(options, 'RLock.waitForUnlock');
-    const view = this.#view;
-    const plan: WaitPlan = {
-      view,
-      index: STATE,
-      attempt: () => {
-        for (;;) {
-          const state = Atomics.load(view, STATE);
-          if (state === UNLOCKED) return true;
-          if (state === CONTENDED || Atomics.compareExchange(view, STATE, LOCKED, CONTENDED) === LOCKED) {
-            return CONTENDED;
-          }
-        }
-      },
-    };
+    const plan = unlockedPlan(this.#view, STATE);
     if (!(await waitAsync(plan, deadline, signal))) {
       throw new TimeoutError(`RLock.waitForUnlock: timed out after ${timeout} ms`, timeout);
     }
@@ -502,9 +471,7 @@ export class RLock implements MutexInterface {
       Atomics.add(this.#view, DEPTH, depth);
       return;
     }
-    if (Atomics.compareExchange(this.#view, STATE, UNLOCKED, LOCKED) !== UNLOCKED) {
-      this.#acquireContendedSync(undefined);
-    }
+    if (!tryLock(this.#view, STATE)) this.#acquireContendedSync(undefined);
     this.#own(depth);
   }
 
