@@ -18,7 +18,7 @@
 import { E_CANCELED, type MutexInterface } from 'async-mutex';
 import { LockNotHeldError, TimeoutError } from './errors';
 import { lockPlan, spinLock, tryLock, UNLOCKED, unlock, unlockedPlan } from './internal/mutex';
-import { guardOf, onceReleaser, parseWait } from './internal/options';
+import { guardOf, holdSync, onceReleaser, parseWait, runHolding, runHoldingSync } from './internal/options';
 import { allocate, attach, defineKind, type Placement, registerReviver } from './internal/shared';
 import { type Resource, type Turnstile, turnstileOf } from './internal/turnstile';
 import {
@@ -271,13 +271,8 @@ export class Lock implements MutexInterface {
    * console.log(value); // 42
    * ```
    */
-  async runExclusive<T>(callback: MutexInterface.Worker<T>, options?: number | AcquireOptions): Promise<T> {
-    const release = await this.acquire(options);
-    try {
-      return await callback();
-    } finally {
-      release();
-    }
+  runExclusive<T>(callback: MutexInterface.Worker<T>, options?: number | AcquireOptions): Promise<T> {
+    return runHolding(this.acquire(options), callback);
   }
 
   /**
@@ -300,14 +295,7 @@ export class Lock implements MutexInterface {
    * ```
    */
   runExclusiveSync<T>(callback: () => T, timeout?: number): T {
-    if (!this.acquireSync(timeout)) {
-      throw new TimeoutError(`Lock.runExclusiveSync: timed out after ${timeout} ms`, timeout ?? 0);
-    }
-    try {
-      return callback();
-    } finally {
-      this.release();
-    }
+    return runHoldingSync(this, callback, timeout, 'Lock.runExclusiveSync');
   }
 
   /**
@@ -327,10 +315,7 @@ export class Lock implements MutexInterface {
    * ```
    */
   guardSync(timeout?: number): Guard {
-    if (!this.acquireSync(timeout)) {
-      throw new TimeoutError(`Lock.guardSync: timed out after ${timeout} ms`, timeout ?? 0);
-    }
-    return guardOf(this.#releaser());
+    return holdSync(this, timeout, 'Lock.guardSync');
   }
 
   /**

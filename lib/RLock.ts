@@ -34,7 +34,7 @@
 import { E_CANCELED, type MutexInterface } from 'async-mutex';
 import { LockNotHeldError, TimeoutError } from './errors';
 import { lockPlan, spinLock, tryLock, UNLOCKED, unlock, unlockedPlan } from './internal/mutex';
-import { guardOf, onceReleaser, parseWait } from './internal/options';
+import { guardOf, holdSync, onceReleaser, parseWait, runHolding, runHoldingSync } from './internal/options';
 import { allocate, attach, defineKind, type Placement, registerReviver } from './internal/shared';
 import { currentThreadId } from './internal/thread';
 import { type Resource, type Turnstile, turnstileOf } from './internal/turnstile';
@@ -347,13 +347,8 @@ export class RLock implements MutexInterface {
    * console.log(await lock.runExclusive(() => lock.getDepth())); // 1
    * ```
    */
-  async runExclusive<T>(callback: MutexInterface.Worker<T>, options?: number | AcquireOptions): Promise<T> {
-    const release = await this.acquire(options);
-    try {
-      return await callback();
-    } finally {
-      release();
-    }
+  runExclusive<T>(callback: MutexInterface.Worker<T>, options?: number | AcquireOptions): Promise<T> {
+    return runHolding(this.acquire(options), callback);
   }
 
   /**
@@ -370,14 +365,7 @@ export class RLock implements MutexInterface {
    * ```
    */
   runExclusiveSync<T>(callback: () => T, timeout?: number): T {
-    if (!this.acquireSync(timeout)) {
-      throw new TimeoutError(`RLock.runExclusiveSync: timed out after ${timeout} ms`, timeout ?? 0);
-    }
-    try {
-      return callback();
-    } finally {
-      this.release();
-    }
+    return runHoldingSync(this, callback, timeout, 'RLock.runExclusiveSync');
   }
 
   /**
@@ -397,10 +385,7 @@ export class RLock implements MutexInterface {
    * ```
    */
   guardSync(timeout?: number): Guard {
-    if (!this.acquireSync(timeout)) {
-      throw new TimeoutError(`RLock.guardSync: timed out after ${timeout} ms`, timeout ?? 0);
-    }
-    return guardOf(this.#releaser());
+    return holdSync(this, timeout, 'RLock.guardSync');
   }
 
   /**

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { TimeoutError } from '../errors';
 import type { AcquireOptions, Guard, Releaser, WaitOptions } from '../options';
 import { checkSignal, deadlineOf } from './wait';
 
@@ -73,4 +74,46 @@ export function guardOf(releaser: Releaser): Guard {
     [Symbol.dispose]: releaser,
     [Symbol.asyncDispose]: async () => releaser(),
   };
+}
+
+/** What the scoped forms need of a lock: a blocking acquire and a release. */
+export interface BlockingLock {
+  acquireSync(timeout?: number): boolean;
+  release(): void;
+}
+
+/** The error of a blocking acquire that ran out of time where no boolean can be returned. */
+export function timedOut(api: string, timeout: number | undefined): TimeoutError {
+  return new TimeoutError(`${api}: timed out after ${timeout} ms`, timeout ?? 0);
+}
+
+/** Python's `with lock:` — `callback` between a blocking acquire and a release, also when it throws. */
+export function runHoldingSync<T>(
+  lock: BlockingLock,
+  callback: () => T,
+  timeout: number | undefined,
+  api: string,
+): T {
+  if (!lock.acquireSync(timeout)) throw timedOut(api, timeout);
+  try {
+    return callback();
+  } finally {
+    lock.release();
+  }
+}
+
+/** A guard over a blocking acquire, for `using`. */
+export function holdSync(lock: BlockingLock, timeout: number | undefined, api: string): Guard {
+  if (!lock.acquireSync(timeout)) throw timedOut(api, timeout);
+  return guardOf(onceReleaser(() => lock.release()));
+}
+
+/** `callback` between an async acquire and its releaser, also when it throws or rejects. */
+export async function runHolding<T>(acquired: Promise<Releaser>, callback: () => T | Promise<T>): Promise<T> {
+  const release = await acquired;
+  try {
+    return await callback();
+  } finally {
+    release();
+  }
 }
