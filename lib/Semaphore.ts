@@ -6,7 +6,7 @@
  * |------|---------|----------------------------------------------------------------------------------|
  * | 0    | TAG     | kind tag (see `internal/shared.ts`): Semaphore or BoundedSemaphore               |
  * | 1    | VALUE   | permits available now, `0 ≤ VALUE ≤ BOUND`                                       |
- * | 2    | WAITERS | threads and async pumps that announced themselves and may be parked on VALUE     |
+ * | 2    | WAITERS | waits that announced themselves and may be parked on VALUE: blocked `acquireSync` calls, each thread's turnstile head, `waitForUnlock` calls |
  * | 3    | BOUND   | the largest VALUE allowed: the initial value of a BoundedSemaphore, 2³¹−1 otherwise |
  *
  * ## States
@@ -16,7 +16,11 @@
  * | `≥ w`          | any     | an acquire of weight `w` succeeds now      | −w (acquire, one CAS); +n (release, one CAS)   |
  * | `< w`          | 0       | an acquire of `w` must wait; nobody parked | +1 on WAITERS (a waiter announces itself)      |
  * | `< w`          | > 0     | waiters may be parked on VALUE             | +n (release) then wake; −1 on WAITERS (a waiter leaves) |
- * BOUND is written once, before the handle is shared, and never changes.
+ *
+ * Invariants: `0 ≤ VALUE ≤ BOUND` at every instant (takes and releases are compare-exchanges that check it, and
+ * `setValue` checks its argument); WAITERS equals the number of waits between their announcement and their end,
+ * so it is never negative and is 0 when nobody waits; BOUND is written once, before the handle is shared, and
+ * never changes. Permits held are not recorded anywhere: as in Python, a semaphore has no owners.
  *
  * ## Algorithm
  * The value-plus-waiter-count futex semaphore of glibc's NPTL (`sem_post`/`sem_wait`, `sem_waitcommon.c`,
