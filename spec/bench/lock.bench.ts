@@ -5,7 +5,7 @@
 
 import { MessageChannel } from 'node:worker_threads';
 import { Mutex } from 'async-mutex';
-import { Lock } from '../../lib/index';
+import { Lock, RLock } from '../../lib/index';
 import { type Bench, nsPerOp, nsPerOpAsync, workerResult } from './harness';
 
 export default async function lockBench(bench: Bench): Promise<void> {
@@ -23,6 +23,19 @@ export default async function lockBench(bench: Bench): Promise<void> {
     for (let i = 0; i < n; i++) {
       lock.acquireSync();
       lock.release();
+    }
+  });
+  const rlock = new RLock();
+  const rlockSyncNs = nsPerOp((n) => {
+    for (let i = 0; i < n; i++) {
+      rlock.acquireSync();
+      rlock.release();
+    }
+  });
+  const rlockAsyncNs = await nsPerOpAsync(async (n) => {
+    for (let i = 0; i < n; i++) {
+      const release = await rlock.acquire();
+      release();
     }
   });
   const mutexNs = await nsPerOpAsync(async (n) => {
@@ -49,15 +62,20 @@ export default async function lockBench(bench: Bench): Promise<void> {
     [
       { name: 'raw Atomics CAS + store (ceiling)', value: rawNs, unit: 'ns/op', lowerIsBetter: true },
       { name: 'Lock.acquireSync + release', value: syncNs, unit: 'ns/op', lowerIsBetter: true },
+      { name: 'RLock.acquireSync + release', value: rlockSyncNs, unit: 'ns/op', lowerIsBetter: true },
       { name: 'async-mutex await acquire + release', value: mutexNs, unit: 'ns/op', lowerIsBetter: true },
     ],
-    { baseline: 'raw Atomics CAS + store (ceiling)', target: 'Lock.acquireSync within 1.5× of the ceiling' },
+    {
+      baseline: 'raw Atomics CAS + store (ceiling)',
+      target: 'Lock.acquireSync within 1.5× of the ceiling; RLock within 2×',
+    },
   );
   bench.section(
     'Lock, uncontended async: await acquire() + release()',
     [
       { name: 'async-mutex await acquire + release', value: mutexNs, unit: 'ns/op', lowerIsBetter: true },
       { name: 'Lock await acquire + release', value: asyncNs, unit: 'ns/op', lowerIsBetter: true },
+      { name: 'RLock await acquire + release', value: rlockAsyncNs, unit: 'ns/op', lowerIsBetter: true },
       { name: 'async-mutex runExclusive', value: mutexRunExclusiveNs, unit: 'ns/op', lowerIsBetter: true },
       { name: 'Lock runExclusive', value: runExclusiveNs, unit: 'ns/op', lowerIsBetter: true },
     ],
