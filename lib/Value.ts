@@ -549,7 +549,8 @@ export class RawValue<T extends ValueType = ValueType> {
    * import { RawValue } from 'shared-sync';
    * const done = new RawValue('uint32', 0);
    * // workers: done.add(1) as they finish
-   * done.waitUntilSync((n) => n >= 4, 10_000);
+   * const allDone = done.waitUntilSync((n) => n >= 4, 100);
+   * console.log(allDone); // false: no worker finished within 100 ms
    * ```
    */
   waitUntilSync(predicate: (value: ValueOf<T>) => boolean, timeout?: number): boolean {
