@@ -6,7 +6,7 @@ import {
   tryAcquire,
   withTimeout,
 } from 'async-mutex';
-import { describe, expect, expectTypeOf, it } from 'vitest';
+import { describe, expect, expectTypeOf, it, vi } from 'vitest';
 import {
   BoundedSemaphore,
   Lock,
@@ -456,6 +456,60 @@ function describeSemaphore({ name, bounded, create, from }: Variant): void {
     });
   });
 
+  describe(`${name}: the waiters word`, () => {
+    /** WAITERS, read straight from shared memory (word 2, see the layout in lib/Semaphore.ts). */
+    const waitersOf = (sem: Semaphore): number =>
+      Atomics.load(new Int32Array(sem.buffer, sem.byteOffset, 4), 2);
+
+    it('is back to 0 after waits that timed out, were aborted, cancelled or succeeded', async () => {
+      const sem = create(2);
+      sem.tryAcquire(2);
+      expect(sem.acquireSync(5)).toBe(false);
+      await expect(sem.acquire(1, { timeout: 5 })).rejects.toBeInstanceOf(TimeoutError);
+      const controller = new AbortController();
+      const aborted = sem.acquire(2, { signal: controller.signal });
+      const unlockWait = sem.waitForUnlock(2, { signal: controller.signal });
+      await tick();
+      expect(waitersOf(sem)).toBe(2); // this thread's turnstile head and the waitForUnlock call
+      controller.abort();
+      await expect(aborted).rejects.toBeDefined();
+      await expect(unlockWait).rejects.toBeDefined();
+      const cancelled = sem.acquire();
+      await tick();
+      sem.cancel();
+      await expect(cancelled).rejects.toBe(E_CANCELED);
+      const served = sem.acquire(2);
+      await tick();
+      sem.release(2);
+      const [, release] = await served;
+      release();
+      await tick();
+      expect(waitersOf(sem)).toBe(0);
+      expect(sem.getValue()).toBe(2);
+    });
+
+    it('lets a release skip the wake when nobody waits, and wake when somebody does', async () => {
+      const sem = create(1);
+      const notify = vi.spyOn(Atomics, 'notify');
+      try {
+        sem.tryAcquire();
+        sem.release();
+        expect(notify).not.toHaveBeenCalled();
+        sem.tryAcquire();
+        const pending = sem.acquire();
+        await tick();
+        sem.release();
+        expect(notify).toHaveBeenCalledTimes(1);
+        const [, release] = await pending;
+        notify.mockClear();
+        release();
+        expect(notify).not.toHaveBeenCalled();
+      } finally {
+        notify.mockRestore();
+      }
+    });
+  });
+
   describe(`${name}: sharing`, () => {
     it('from() rebuilds a clone that shares the permits', () => {
       const sem = create(2);
@@ -478,7 +532,9 @@ function describeSemaphore({ name, bounded, create, from }: Variant): void {
 
     it('from() rejects anything that is not a clone of this class, with a TypeError saying what it got', () => {
       expect(() => from({})).toThrow(new RegExp(`^${name}\\.from: expected a ${name}`));
-      expect(() => from(new Lock())).toThrow(new RegExp(`^${name}\\.from: expected a ${name}.*too small`));
+      expect(() => from(new Lock())).toThrow(
+        new RegExp(`^${name}\\.from: expected a ${name}.*, got (a Lock|.*too small)`),
+      );
       const other = bounded ? new Semaphore() : new BoundedSemaphore();
       expect(() => from(structuredClone(other))).toThrow(
         bounded ? /clone of a Semaphore/ : /clone of a BoundedSemaphore/,
