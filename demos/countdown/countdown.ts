@@ -64,6 +64,7 @@ export class CountdownTask {
       this.#worker.once('exit', resolve);
       this.#worker.once('error', reject);
     });
+    this.#exit.catch(() => {}); // reported by join(); never an unhandled rejection
     this.#started = new Promise((resolve) => this.#worker.once('message', () => resolve()));
   }
 
@@ -88,6 +89,11 @@ export class CountdownTask {
     this.timeline.record(0, CountdownEvent.KILLED);
     return this.#worker.terminate();
   }
+
+  /** Makes sure the thread is gone (after a failed run); does nothing once it has exited. */
+  async dispose(): Promise<void> {
+    await this.#worker.terminate();
+  }
 }
 
 function within<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
@@ -105,8 +111,10 @@ export interface CountdownParams {
   stopAfterMs: number;
   /** `graceful`: terminate() then join(); `kill`: worker.terminate(). */
   mode: 'graceful' | 'kill';
-  /** Bound on the start and the join. @defaultValue 10000 */
+  /** Bound on the join. @defaultValue 10000 */
   boundMs?: number;
+  /** Bound on the worker's start (a `.ts` worker can take seconds to start on a loaded machine). @defaultValue 30000 */
+  startMs?: number;
 }
 
 export interface CountdownRun {
@@ -121,12 +129,13 @@ export interface CountdownRun {
 
 /** Runs one countdown and stops it after `stopAfterMs`, gracefully or by killing it. */
 export async function runCountdown(params: CountdownParams): Promise<CountdownRun> {
-  const { n, stepMs, stopAfterMs, mode, boundMs = 10_000 } = params;
+  const { n, stepMs, stopAfterMs, mode, boundMs = 10_000, startMs = 30_000 } = params;
   const dir = await mkdtemp(join(tmpdir(), 'countdown-'));
   const lockFile = join(dir, 'launch.lock');
+  let task: CountdownTask | undefined;
   try {
-    const task = new CountdownTask(n, stepMs, lockFile);
-    await task.started(boundMs);
+    task = new CountdownTask(n, stepMs, lockFile);
+    await task.started(startMs);
     await pause(stopAfterMs);
     let exitCode: number;
     if (mode === 'graceful') {
@@ -139,6 +148,7 @@ export async function runCountdown(params: CountdownParams): Promise<CountdownRu
     const printed = entries.filter((e) => e.event === CountdownEvent.TICK).map((e) => e.a);
     return { params, exitCode, printed, cleanedUp: !existsSync(lockFile), entries };
   } finally {
+    await task?.dispose();
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -8,8 +8,8 @@
  * - `ints`: word 0 = COUNT (entries claimed), then per entry {@link FIELDS} words:
  *   COMMITTED (1 once the entry is fully written), ACTOR (0 = main thread, 1… = workers/buyers), EVENT (a code the
  *   demo defines), A, B (two numbers the event carries).
- * - `times`: per entry, the wall-clock time in ms (`performance.timeOrigin + performance.now()`, comparable
- *   across threads).
+ * - `times`: per entry, the time in ms on the process's monotonic clock ({@link wallClock}), comparable
+ *   across threads.
  *
  * A writer fills the fields, then sets COMMITTED with `Atomics.store`; a reader loads COMMITTED with
  * `Atomics.load` before reading the fields, so a committed entry is always seen whole.
@@ -34,7 +34,7 @@ export interface TimelineShared {
 export interface Entry {
   /** Position in the timeline (0-based). */
   readonly seq: number;
-  /** Wall-clock time in ms. */
+  /** Time in ms ({@link wallClock}). */
   readonly time: number;
   readonly actor: number;
   readonly event: number;
@@ -42,9 +42,13 @@ export interface Entry {
   readonly b: number;
 }
 
-/** The wall clock in ms with sub-millisecond precision, comparable across threads. */
+/**
+ * A clock in ms with sub-millisecond precision that all threads of the process share: `process.hrtime` reads
+ * the process's monotonic clock. (`performance.timeOrigin + performance.now()` is not good enough: each worker
+ * has its own `timeOrigin`, and they can disagree by a millisecond, which reorders a timeline.)
+ */
 export function wallClock(): number {
-  return performance.timeOrigin + performance.now();
+  return Number(process.hrtime.bigint()) / 1e6;
 }
 
 /** A shared, append-only event log (see the module comment). */

@@ -27,7 +27,7 @@ describe('countdown demo', () => {
           expect(run.printed.length).toBeLessThanOrEqual(n);
         },
       ),
-      { numRuns: 8 },
+      { numRuns: 6 },
     );
   });
 
