@@ -226,7 +226,7 @@ describe('RawValue', () => {
   it('from() rejects what is not a RawValue of the expected type, saying what it got', () => {
     expect(() => RawValue.from({})).toThrow(/^RawValue\.from: expected a RawValue .* got an empty object/);
     expect(() => RawValue.from(structuredClone(new CancelFlag()))).toThrow(/got a clone of a CancelFlag/);
-    expect(() => RawValue.from(structuredClone(new Lock()))).toThrow(/too small for a RawValue/);
+    expect(() => RawValue.from(structuredClone(new Lock()))).toThrow(/got a clone of a Lock/);
     expect(() => RawValue.from(structuredClone(new Value('int8')))).toThrow(/got a clone of a Value/);
     expect(() => RawValue.from(structuredClone(new RawValue('int32')), 'int8')).toThrow(
       /^RawValue\.from: expected a RawValue of type 'int8', got one of type 'int32'/,
