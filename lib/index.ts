@@ -6,6 +6,7 @@
  */
 
 export { CancelFlag } from './CancelFlag';
+export { Condition, type ConditionLock } from './Condition';
 export * from './errors';
 export { Event } from './Event';
 export { revive } from './internal/shared';
