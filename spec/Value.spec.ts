@@ -297,7 +297,7 @@ describe('Value', () => {
       counter,
       start,
       workers: 4,
-      iterations: 1_000,
+      iterations: 500,
       mode: 'locked-async',
     }));
     await runAll('value-counter', data, 30_000);
