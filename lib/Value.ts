@@ -685,7 +685,7 @@ export interface LockOptions {
   lock?: boolean | AnyLock;
 }
 
-/** The lock named by `options`, `undefined` for `lock: false`. */
+/** @internal The lock named by `options`, `undefined` for `lock: false`. */
 export function lockOf(options: LockOptions | undefined, api: string): AnyLock | undefined {
   if (options === undefined) return new RLock();
   if (typeof options !== 'object' || options === null) {
@@ -703,7 +703,7 @@ export function lockOf(options: LockOptions | undefined, api: string): AnyLock |
   );
 }
 
-/** Rebuilds the lock carried by a received composite (a `Lock` or `RLock` clone, or a live lock). */
+/** @internal Rebuilds the lock carried by a received composite (a `Lock` or `RLock` clone, or a live lock). */
 export function receivedLockOf(received: unknown, api: string): AnyLock {
   const lock = revive((received as { lock?: unknown }).lock);
   if (lock instanceof Lock || lock instanceof RLock) return lock;
