@@ -37,9 +37,9 @@ import {
   wake,
 } from './internal/wait';
 import type { WaitOptions } from './options';
-import { attachQueue, JOINERS, Queue, type QueueOptions, UNFINISHED } from './Queue';
+import { attachQueue, HEADER_BYTES, JOINERS, Queue, type QueueOptions, UNFINISHED } from './Queue';
 
-const KIND = defineKind('JoinableQueue', 13, 64);
+const KIND = defineKind('JoinableQueue', 13, HEADER_BYTES);
 
 /**
  * A {@link Queue} whose producers can wait until every item has been processed: consumers call

@@ -20,8 +20,10 @@
  * | 12   | CAPACITY   | bytes in the ring (written once)                                        |
  * | 13   | UNFINISHED | `JoinableQueue`: items put and not yet marked done                      |
  * | 14   | JOINERS    | `JoinableQueue`: threads announced as waiting in `join`                 |
- * | 15   |            | reserved                                                                |
- * | 64 B…| RING       | `CAPACITY` bytes of records                                             |
+ * | 15   | GET_ARMED  | 1 when a consumer may have parked on NOT_EMPTY since the last wake of it |
+ * | 16   | PUT_ARMED  | 1 when a producer may have parked on NOT_FULL since the last wake of it  |
+ * | 17‥31|            | reserved                                                                |
+ * | 128 B…| RING      | `CAPACITY` bytes of records                                             |
  *
  * A record is `[u32 length][u32 item type | view kind << 8][payload][padding to 8]`: `8 + align8(length)`
  * bytes. Records start at multiples of 8 and the capacity is a multiple of 8, so a header never wraps; a
@@ -33,14 +35,17 @@
  * spinning and then, rarely, parking synchronously: an async `get` may block its thread for the length of
  * another thread's copy, never for a wait on the queue itself.
  *
- * Waiting follows `internal/wait.ts`: a consumer that finds the ring empty increments GETTERS (once per wait),
- * reads NOT_EMPTY *under the lock* and parks on that value after unlocking. A producer bumps NOT_EMPTY under
- * the lock after writing, reads GETTERS, and wakes NOT_EMPTY after unlocking when GETTERS was non-zero. Since
- * both reads happen under the lock, either the consumer saw the item, or it parks on a value the producer has
- * already changed (its `Atomics.wait` returns at once), or the producer saw it announced and wakes it.
- * Producers waiting for room mirror this with PUTTERS and NOT_FULL. A waiter that leaves (served, timed out,
- * aborted) decrements its counter; a worker terminated while parked holds no lock and leaves its counter one
- * too high, which costs only wakes nobody needed.
+ * Waiting follows `internal/wait.ts`: a consumer that finds the ring empty sets GET_ARMED, reads NOT_EMPTY
+ * *under the lock* and parks on that value after unlocking. A producer bumps NOT_EMPTY under the lock after
+ * writing; if GET_ARMED was set it clears it and, after unlocking, wakes NOT_EMPTY. Since all of this happens
+ * under the lock, either the consumer saw the item, or it parks on a value the producer has already changed
+ * (its `Atomics.wait` returns at once), or the producer saw GET_ARMED and wakes it. Wakes are broadcasts, so
+ * one wake reaches every consumer parked at that moment; a consumer that must park again re-arms. Producers
+ * waiting for room mirror this with PUT_ARMED and NOT_FULL. The flag, rather than a count of waiters, is what
+ * keeps a producer from paying for a wake on every put while a woken consumer has not yet run: one wake per
+ * park, not one per item. GETTERS/PUTTERS count the waiters announced (for diagnostics); a worker terminated
+ * while parked holds no lock and leaves a count one too high and perhaps a flag set, which costs at most one
+ * wake nobody needed.
  *
  * An item is taken only inside a wait attempt, which is synchronous: a `get` that times out or is aborted has
  * taken nothing, and one that has taken an item returns it. Items are encoded before LOCK is taken and decoded
@@ -74,7 +79,8 @@ import {
 } from './internal/wait';
 import type { WaitOptions } from './options';
 
-const HEADER_BYTES = 64;
+/** @internal Bytes of the header words before the ring (two cache lines). */
+export const HEADER_BYTES = 128;
 const KIND = defineKind('Queue', 12, HEADER_BYTES);
 
 const LOCK = 1;
@@ -87,6 +93,8 @@ const NOT_FULL = 7;
 const NOT_EMPTY = 8;
 const PUTTERS = 9;
 const GETTERS = 10;
+const GET_ARMED = 15;
+const PUT_ARMED = 16;
 const MAXSIZE = 11;
 const CAPACITY = 12;
 /** @internal Used by `JoinableQueue`. */
@@ -226,7 +234,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   protected static readonly kind: Kind = KIND;
 
   /**
-   * Creates an empty queue in a fresh `SharedArrayBuffer` of `64 + capacity` bytes.
+   * Creates an empty queue in a fresh `SharedArrayBuffer` of `128 + capacity` bytes.
    *
    * @param options - `maxsize` (items, 0 = no limit) and `capacity` (bytes).
    * @throws RangeError when `maxsize` is not a non-negative integer or `capacity` not a positive integer up to
@@ -365,9 +373,12 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     }
     const count = view[COUNT];
     if ((this.#maxsize !== 0 && count >= this.#maxsize) || view[USED] + size > this.#capacity) {
-      if (putter && !putter.announced) {
-        putter.announced = true;
-        Atomics.add(view, PUTTERS, 1);
+      if (putter) {
+        if (!putter.announced) {
+          putter.announced = true;
+          Atomics.add(view, PUTTERS, 1);
+        }
+        view[PUT_ARMED] = 1;
       }
       const expected = Atomics.load(view, NOT_FULL);
       this.#unlock();
@@ -382,9 +393,10 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     view[COUNT] = count + 1;
     if (this.#countsTasks) Atomics.add(view, UNFINISHED, 1);
     Atomics.add(view, NOT_EMPTY, 1);
-    const getters = Atomics.load(view, GETTERS);
+    const armed = view[GET_ARMED];
+    if (armed) view[GET_ARMED] = 0;
     this.#unlock();
-    if (getters > 0) wake(view, NOT_EMPTY);
+    if (armed) wake(view, NOT_EMPTY);
     return true;
   }
 
@@ -517,9 +529,12 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
         this.#unlock();
         throw new QueueClosedError(`${api}: the queue is closed and drained`);
       }
-      if (getter.waits && !getter.announced) {
-        getter.announced = true;
-        Atomics.add(view, GETTERS, 1);
+      if (getter.waits) {
+        if (!getter.announced) {
+          getter.announced = true;
+          Atomics.add(view, GETTERS, 1);
+        }
+        view[GET_ARMED] = 1;
       }
       const expected = Atomics.load(view, NOT_EMPTY);
       this.#unlock();
@@ -538,9 +553,10 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     view[USED] -= size;
     view[COUNT] = count - 1;
     Atomics.add(view, NOT_FULL, 1);
-    const putters = Atomics.load(view, PUTTERS);
+    const armed = view[PUT_ARMED];
+    if (armed) view[PUT_ARMED] = 0;
     this.#unlock();
-    if (putters > 0) wake(view, NOT_FULL);
+    if (armed) wake(view, NOT_FULL);
     getter.item = decode(type, typeWord >>> 8, bytes);
     return true;
   }
@@ -711,6 +727,8 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     const view = this.#view;
     this.#lock();
     view[CLOSED] = 1;
+    view[GET_ARMED] = 0;
+    view[PUT_ARMED] = 0;
     Atomics.add(view, NOT_EMPTY, 1);
     Atomics.add(view, NOT_FULL, 1);
     this.#unlock();

@@ -362,7 +362,7 @@ describe('Queue: sharing', () => {
 
   it('from() rejects what is not a Queue clone with a TypeError saying what it got', () => {
     expect(() => Queue.from({})).toThrow(/^Queue\.from: expected a Queue or its clone .*got an empty object/);
-    expect(() => Queue.from(new Lock())).toThrow(/too small for a Queue/);
+    expect(() => Queue.from(new Lock())).toThrow(/^Queue\.from: expected a Queue or its clone/);
     expect(() => Queue.from(new JoinableQueue())).toThrow(/got a JoinableQueue/);
     const queue = new Queue({ capacity: 1024 });
     const truncated = { buffer: new SharedArrayBuffer(128), byteOffset: 0 };
