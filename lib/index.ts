@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 
+export { Barrier, type BarrierAction, type BarrierOptions } from './Barrier';
 export { CancelFlag } from './CancelFlag';
 export { Condition, type ConditionLock } from './Condition';
 export * from './errors';

@@ -1,0 +1,465 @@
+/**
+ * `Barrier`: a rendezvous point for a fixed number of parties, shared by every thread that holds a handle to it.
+ *
+ * ## Memory layout (from `byteOffset`)
+ * | bytes | word | name    | meaning                                                               |
+ * |-------|------|---------|-----------------------------------------------------------------------|
+ * | 0-3   | 0    | TAG     | kind tag (see `internal/shared.ts`)                                   |
+ * | 4-7   | 1    | PARTIES | how many parties each generation waits for; written once              |
+ * | 8-11  | 2    | STATE   | one of the states below                                               |
+ * | 12-15 | 3    | COUNT   | parties inside `wait` right now (arrived, not yet returned)           |
+ * | 16-23 |      | TIMEOUT | Float64: the default timeout in ms (`Infinity`: none); written once   |
+ *
+ * STATE and COUNT are read and written only while holding the barrier's lock (the `Lock` of its
+ * {@link Condition}, which lives in its own memory and travels with the handle), except that the
+ * `nWaiting` and `broken` getters read them without it, as Python's properties do.
+ *
+ * ## States (CPython's `threading.Barrier`, whose algorithm this is, on this library's Lock and Condition)
+ * | state     | value | meaning                                             | legal transitions                        |
+ * |-----------|-------|-----------------------------------------------------|------------------------------------------|
+ * | FILLING   | 0     | parties are arriving                                | → DRAINING (the last one arrives and the action succeeds); → BROKEN (`abort()`, a timeout or abort of a waiter, a failed action); → RESETTING (`reset()` with parties inside) |
+ * | DRAINING  | 1     | released: the parties of this generation are leaving | → FILLING (the last one leaves); newcomers wait for it |
+ * | RESETTING | -1    | `reset()` while parties were inside: they leave with BrokenBarrierError | → FILLING (the last one leaves) |
+ * | BROKEN    | -2    | every wait throws BrokenBarrierError until `reset()` | → RESETTING / FILLING (`reset()`)       |
+ *
+ * Waiters wait on the condition for STATE to leave FILLING; every transition notifies all of them. The
+ * generation is implicit: newcomers cannot join while the previous generation drains, so a waiter never
+ * mistakes the next generation's release for its own. The arrival index is COUNT at arrival, so the last
+ * party gets `parties − 1`; it runs the action, holding the lock, before the others are released.
+ *
+ * @module
+ */
+
+import { Condition } from './Condition';
+import { BrokenBarrierError } from './errors';
+import { allocate, attach, defineKind, describe, type Placement, registerReviver } from './internal/shared';
+import { assertCanBlock, checkTimeout, deadlineOf, mayBlock, remaining } from './internal/wait';
+import { parseWaitOptions } from './internal/waitOptions';
+import { Lock } from './Lock';
+import type { WaitOptions } from './options';
+
+const KIND = defineKind('Barrier', 7, 24);
+
+const PARTIES = 1;
+const STATE = 2;
+const COUNT = 3;
+const TIMEOUT_F64 = 2; // index in a Float64Array view of the barrier
+
+const FILLING = 0; // parties are arriving
+const DRAINING = 1; // released; this generation's parties are leaving
+const RESETTING = -1; // reset while parties were inside; they are leaving with BrokenBarrierError
+const BROKEN = -2; // broken until reset
+
+/** What a barrier runs when a generation is complete. */
+export type BarrierAction = () => void;
+
+/** Options of a {@link Barrier}. */
+export interface BarrierOptions {
+  /**
+   * Called once per generation, in the thread of the last party to arrive, before any party is released
+   * (holding the barrier's lock). If it throws, the barrier is broken: that party's wait throws the action's
+   * error and the others get {@link BrokenBarrierError}. A function cannot travel to another thread: it
+   * belongs to this handle only (see {@link Barrier.from}).
+   */
+  action?: BarrierAction;
+  /**
+   * The timeout of every wait that gives none, in milliseconds.
+   * @defaultValue `Infinity` (no timeout)
+   */
+  timeout?: number;
+}
+
+function checkAction(action: unknown, api: string): BarrierAction | undefined {
+  if (action !== undefined && typeof action !== 'function') {
+    throw new TypeError(`${api}: action must be a function, got ${describe(action)}`);
+  }
+  return action as BarrierAction | undefined;
+}
+
+function checkOptions(options: unknown, api: string): BarrierOptions {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`${api}: options must be an object { action, timeout }, got ${describe(options)}`);
+  }
+  return options as BarrierOptions;
+}
+
+/**
+ * A barrier that works across worker threads: Python's `threading.Barrier` / `multiprocessing.Barrier`.
+ *
+ * Each generation waits for `parties` calls to {@link Barrier.wait} or {@link Barrier.waitSync}; then all of
+ * them return, each with a different arrival index in `0 … parties − 1`, and the barrier is ready for the
+ * next generation. A timeout or an aborted wait breaks it: every waiter, now and until {@link Barrier.reset},
+ * gets {@link BrokenBarrierError}.
+ *
+ * Pass it to a worker in `workerData` or `postMessage` and rebuild it there with {@link Barrier.from} or
+ * {@link revive}; the clone carries everything but the action.
+ *
+ * @example
+ * ```ts
+ * import { Barrier } from 'shared-sync';
+ * const barrier = new Barrier(3, { timeout: 5000 });
+ * // each of three workers, every step: Barrier.from(workerData.barrier).waitSync()
+ * // here, three async tasks of one thread:
+ * const indices = await Promise.all([barrier.wait(), barrier.wait(), barrier.wait()]);
+ * console.log(indices.sort()); // [0, 1, 2]
+ * ```
+ */
+export class Barrier {
+  /** The shared memory the barrier's state lives in; carried to other threads by structured clone. */
+  readonly buffer: SharedArrayBuffer;
+  /** Where in {@link Barrier.buffer} the barrier lives. */
+  readonly byteOffset: number;
+  /**
+   * @internal The condition (over a {@link Lock}) that guards and signals the state; carried by structured
+   * clone with the barrier.
+   */
+  readonly condition: Condition;
+  readonly #view: Int32Array;
+  readonly #defaultTimeout: number;
+  readonly #action: BarrierAction | undefined;
+
+  /** Bytes a `Barrier` occupies in shared memory (its lock and condition not included). */
+  static readonly byteLength: number = KIND.byteLength;
+
+  /**
+   * Creates a barrier for `parties` parties in a fresh `SharedArrayBuffer`.
+   *
+   * @param parties - How many waits each generation needs; a positive integer.
+   * @param options - `{ action, timeout }`: see {@link BarrierOptions}.
+   * @throws RangeError for a `parties` that is not a positive integer or a bad timeout; TypeError for an
+   *   action that is not a function.
+   */
+  constructor(parties: number, options?: BarrierOptions);
+  /** @internal Views the barrier at `placement` (already initialized), over `condition`. */
+  constructor(parties: number, options: BarrierOptions, placement: Placement, condition: Condition);
+  constructor(parties: number, options?: BarrierOptions, placement?: Placement, condition?: Condition) {
+    const { action, timeout } = checkOptions(options, 'Barrier');
+    this.#action = checkAction(action, 'Barrier');
+    if (placement === undefined) {
+      if (!Number.isInteger(parties) || parties < 1 || parties > 0x7fff_ffff) {
+        throw new RangeError(
+          `Barrier: parties must be a positive integer, got ${typeof parties === 'number' ? parties : typeof parties}`,
+        );
+      }
+      checkTimeout(timeout, 'Barrier');
+    }
+    const at = placement ?? allocate(KIND);
+    this.buffer = at.buffer;
+    this.byteOffset = at.byteOffset;
+    this.condition = condition ?? new Condition(new Lock());
+    this.#view = new Int32Array(at.buffer, at.byteOffset, 4);
+    const f64 = new Float64Array(at.buffer, at.byteOffset, 3);
+    if (placement === undefined) {
+      Atomics.store(this.#view, PARTIES, parties);
+      f64[TIMEOUT_F64] = timeout ?? Number.POSITIVE_INFINITY; // before the handle is shared: plain write
+    }
+    this.#defaultTimeout = f64[TIMEOUT_F64];
+  }
+
+  /**
+   * Rebuilds a barrier received from another thread (through `workerData` or `postMessage`). The action does
+   * not travel (functions cannot be cloned): give this thread's handle its own with `options.action`; it runs
+   * when the party completing a generation arrived through this handle.
+   *
+   * @param received - The structured clone of a `Barrier` (or a `Barrier` itself).
+   * @param options - `{ action }` for this handle.
+   * @returns A view of the same barrier (same parties, default timeout and state).
+   * @throws TypeError when `received` is not a clone of a `Barrier`, or `action` is not a function.
+   *
+   * @example
+   * ```ts
+   * import { Barrier } from 'shared-sync';
+   * const received: unknown = structuredClone(new Barrier(2)); // what a worker finds in workerData
+   * const barrier = Barrier.from(received, { action: () => console.log('generation complete') });
+   * console.log(barrier.parties); // 2
+   * ```
+   */
+  static from(received: unknown, options?: Pick<BarrierOptions, 'action'>): Barrier {
+    const placement = attach(KIND, received);
+    const { action } = checkOptions(options, 'Barrier.from');
+    checkAction(action, 'Barrier.from');
+    const carried = (received as { condition?: unknown }).condition;
+    let condition: Condition;
+    try {
+      condition = Condition.from(carried);
+    } catch {
+      throw new TypeError(
+        `Barrier.from: expected the clone to carry its condition, got ${describe(carried)}`,
+      );
+    }
+    if (!(condition.lock instanceof Lock)) {
+      throw new TypeError('Barrier.from: expected the clone to carry a condition over a Lock');
+    }
+    const parties = Atomics.load(new Int32Array(placement.buffer, placement.byteOffset, 2), PARTIES);
+    return new Barrier(parties, { action }, placement, condition);
+  }
+
+  /**
+   * How many waits each generation needs.
+   *
+   * @example
+   * ```ts
+   * import { Barrier } from 'shared-sync';
+   * console.log(new Barrier(4).parties); // 4
+   * ```
+   */
+  get parties(): number {
+    return Atomics.load(this.#view, PARTIES);
+  }
+
+  /**
+   * How many parties are waiting for the current generation to complete (Python's `n_waiting`); 0 while a
+   * generation drains, is reset or the barrier is broken. A snapshot: other threads may change it at once.
+   *
+   * @example
+   * ```ts
+   * import { Barrier } from 'shared-sync';
+   * const barrier = new Barrier(2);
+   * void barrier.wait();
+   * await new Promise((resolve) => setTimeout(resolve, 10));
+   * console.log(barrier.nWaiting); // 1
+   * ```
+   */
+  get nWaiting(): number {
+    return Atomics.load(this.#view, STATE) === FILLING ? Atomics.load(this.#view, COUNT) : 0;
+  }
+
+  /**
+   * Whether the barrier is broken (by {@link Barrier.abort}, a timeout, an aborted wait or a failed action);
+   * it stays broken until {@link Barrier.reset}.
+   *
+   * @example
+   * ```ts
+   * import { Barrier } from 'shared-sync';
+   * const barrier = new Barrier(2);
+   * barrier.abort();
+   * console.log(barrier.broken); // true
+   * ```
+   */
+  get broken(): boolean {
+    return Atomics.load(this.#view, STATE) === BROKEN;
+  }
+
+  #state(): number {
+    return Atomics.load(this.#view, STATE);
+  }
+
+  #setState(state: number): void {
+    Atomics.store(this.#view, STATE, state);
+  }
+
+  #count(): number {
+    return Atomics.load(this.#view, COUNT);
+  }
+
+  #setCount(count: number): void {
+    Atomics.store(this.#view, COUNT, count);
+  }
+
+  /** Breaks the barrier and wakes every waiter (holding the lock). */
+  #break(): void {
+    this.#setState(BROKEN);
+    this.condition.notifyAll();
+  }
+
+  /** The last party: runs the action, then releases the generation (holding the lock). */
+  #release(): void {
+    try {
+      this.#action?.();
+      this.#setState(DRAINING);
+      this.condition.notifyAll();
+    } catch (err) {
+      this.#break();
+      throw err;
+    }
+  }
+
+  /** A party leaves: the last one out of a draining or reset generation reopens the barrier (holding the lock). */
+  #exit(): void {
+    this.#setCount(this.#count() - 1);
+    const state = this.#state();
+    if (this.#count() === 0 && (state === DRAINING || state === RESETTING)) {
+      this.#setState(FILLING);
+      this.condition.notifyAll();
+    }
+  }
+
+  #brokenError(api: string): BrokenBarrierError {
+    return new BrokenBarrierError(`${api}: the barrier is broken`);
+  }
+
+  readonly #mayEnter = (): boolean => {
+    const state = this.#state();
+    return state !== DRAINING && state !== RESETTING;
+  };
+
+  readonly #released = (): boolean => this.#state() !== FILLING;
+
+  /**
+   * Waits, blocking the thread, until all parties have arrived: Python's `wait(timeout)`.
+   *
+   * @param timeout - Milliseconds to wait at most; omitted: the barrier's default timeout.
+   * @returns The arrival index, `0 … parties − 1`, different for each party of a generation.
+   * @throws {@link BrokenBarrierError} when the barrier is or becomes broken (the timeout running out breaks
+   *   it); whatever the action throws, in the thread that ran it; RangeError for a bad timeout;
+   *   {@link BlockingNotAllowedError} on a thread that may not block.
+   *
+   * @example
+   * ```ts
+   * import { Barrier } from 'shared-sync';
+   * const barrier = new Barrier(1); // a one-party barrier never blocks
+   * console.log(barrier.waitSync(), barrier.waitSync()); // 0 0
+   * ```
+   */
+  waitSync(timeout?: number): number {
+    checkTimeout(timeout, 'Barrier.waitSync');
+    if (!mayBlock) assertCanBlock('Barrier.waitSync', 'await barrier.wait()');
+    const deadline = deadlineOf(timeout ?? this.#defaultTimeout, 'Barrier.waitSync');
+    const cond = this.condition;
+    cond.lock.acquireSync();
+    try {
+      // Wait while the previous generation drains or a reset completes.
+      if (!cond.waitForSync(this.#mayEnter, remaining(deadline))) {
+        this.#break();
+        throw this.#brokenError('Barrier.waitSync');
+      }
+      if (this.#state() < 0) throw this.#brokenError('Barrier.waitSync');
+      const index = this.#count();
+      this.#setCount(index + 1);
+      try {
+        if (index + 1 === this.parties) {
+          this.#release();
+        } else {
+          if (!cond.waitForSync(this.#released, remaining(deadline))) {
+            this.#break();
+            throw this.#brokenError('Barrier.waitSync');
+          }
+          if (this.#state() < 0) throw this.#brokenError('Barrier.waitSync');
+        }
+        return index;
+      } finally {
+        this.#exit();
+      }
+    } finally {
+      cond.lock.release();
+    }
+  }
+
+  /**
+   * Waits without blocking the thread until all parties have arrived.
+   *
+   * @param options - `{ timeout, signal }`: milliseconds to wait at most (default: the barrier's default
+   *   timeout) and a signal that cancels the wait.
+   * @returns (resolves to) the arrival index, `0 … parties − 1`.
+   * @throws (rejects) {@link BrokenBarrierError} when the barrier is or becomes broken (the timeout running
+   *   out breaks it); `signal.reason` when the signal aborts (which breaks the barrier for the others); what
+   *   the action throws; RangeError/TypeError for bad options.
+   *
+   * @example
+   * ```ts
+   * import { Barrier, BrokenBarrierError } from 'shared-sync';
+   * const barrier = new Barrier(2);
+   * await barrier.wait({ timeout: 10 }).catch((err) => console.log(err instanceof BrokenBarrierError)); // true
+   * console.log(barrier.broken); // true: the timeout broke it
+   * ```
+   */
+  async wait(options?: WaitOptions): Promise<number> {
+    const parsed = parseWaitOptions(options, 'Barrier.wait');
+    const signal = parsed.signal;
+    const deadline =
+      options?.timeout === undefined ? deadlineOf(this.#defaultTimeout, 'Barrier.wait') : parsed.deadline;
+    if (signal?.aborted) throw signal.reason;
+    const cond = this.condition;
+    const release = await cond.lock.acquire({ signal });
+    try {
+      const waitUntil = async (predicate: () => boolean): Promise<void> => {
+        let ok: boolean;
+        try {
+          ok = await cond.waitFor(predicate, { timeout: remaining(deadline), signal });
+        } catch (err) {
+          this.#break(); // an aborted wait breaks the barrier, as a timeout does
+          throw err;
+        }
+        if (!ok) {
+          this.#break();
+          throw this.#brokenError('Barrier.wait');
+        }
+      };
+      await waitUntil(this.#mayEnter);
+      if (this.#state() < 0) throw this.#brokenError('Barrier.wait');
+      const index = this.#count();
+      this.#setCount(index + 1);
+      try {
+        if (index + 1 === this.parties) {
+          this.#release();
+        } else {
+          await waitUntil(this.#released);
+          if (this.#state() < 0) throw this.#brokenError('Barrier.wait');
+        }
+        return index;
+      } finally {
+        this.#exit();
+      }
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Returns the barrier to its initial, empty state: Python's `reset()`. Parties waiting now get
+   * {@link BrokenBarrierError}; the barrier accepts a new generation once they have left. Takes the barrier's
+   * lock (briefly, by blocking).
+   *
+   * @example
+   * ```ts
+   * import { Barrier } from 'shared-sync';
+   * const barrier = new Barrier(2);
+   * barrier.abort();
+   * barrier.reset();
+   * console.log(barrier.broken); // false
+   * ```
+   */
+  reset(): void {
+    const cond = this.condition;
+    cond.lock.acquireSync();
+    try {
+      if (this.#count() > 0) {
+        const state = this.#state();
+        if (state === FILLING || state === BROKEN) this.#setState(RESETTING);
+        // DRAINING: the generation was released; it completes as it would have.
+      } else {
+        this.#setState(FILLING);
+      }
+      cond.notifyAll();
+    } finally {
+      cond.lock.release();
+    }
+  }
+
+  /**
+   * Breaks the barrier: every party waiting now, and every wait until {@link Barrier.reset}, gets
+   * {@link BrokenBarrierError} (Python's `abort()`), for example when one party cannot go on. Takes the
+   * barrier's lock (briefly, by blocking).
+   *
+   * @example
+   * ```ts
+   * import { Barrier, BrokenBarrierError } from 'shared-sync';
+   * const barrier = new Barrier(3);
+   * const waiting = barrier.wait();
+   * barrier.abort();
+   * await waiting.catch((err) => console.log(err instanceof BrokenBarrierError)); // true
+   * ```
+   */
+  abort(): void {
+    const cond = this.condition;
+    cond.lock.acquireSync();
+    try {
+      this.#break();
+    } finally {
+      cond.lock.release();
+    }
+  }
+}
+
+registerReviver(KIND, (received) => Barrier.from(received));
