@@ -204,8 +204,19 @@ const utf8Decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 let scratch = new Uint8Array(64 * 1024);
 let scratchView = new DataView(scratch.buffer);
 let pos = 0;
-// Objects met in the current item: a second meeting is a shared or cyclic reference, which needs V8.
-const seen = new Set<object>();
+// Objects met in the current item: a second meeting is a shared or cyclic reference, which needs V8. The
+// first few are kept in an array (most items hold a handful of objects, and a Set's clear() allocates);
+// beyond that, in a Set.
+const SEEN_IN_ARRAY = 16;
+const seenFew: object[] = [];
+let seenCount = 0;
+const seenMany = new Set<object>();
+
+function forgetSeen(): void {
+  for (let i = 0; i < seenCount && i < SEEN_IN_ARRAY; i++) seenFew[i] = seenFew; // drop the references
+  if (seenCount > SEEN_IN_ARRAY) seenMany.clear();
+  seenCount = 0;
+}
 
 function ensure(bytes: number): void {
   if (pos + bytes <= scratch.length) return;
@@ -291,8 +302,15 @@ function writeBytes(bytes: Uint8Array): void {
 }
 
 function visit(value: object): void {
-  if (seen.has(value)) throw GIVE_UP;
-  seen.add(value);
+  const few = Math.min(seenCount, SEEN_IN_ARRAY);
+  for (let i = 0; i < few; i++) if (seenFew[i] === value) throw GIVE_UP;
+  if (seenCount < SEEN_IN_ARRAY) {
+    seenFew[seenCount++] = value;
+    return;
+  }
+  if (seenMany.has(value)) throw GIVE_UP;
+  seenMany.add(value);
+  seenCount++;
 }
 
 function writeValue(value: unknown): void {
@@ -434,7 +452,7 @@ export function encode(value: unknown, api: string): Encoded {
     if (err !== GIVE_UP) throw err;
     return { type: ItemType.V8, kind: 0, bytes: serializeWithV8(value, api) };
   } finally {
-    seen.clear();
+    forgetSeen();
   }
 }
 
