@@ -83,6 +83,17 @@ describe('the Queue codec', () => {
     expect((result.bytes as Uint8Array).buffer).toBe((result.words as Int32Array).buffer);
   });
 
+  it('notices shared references among many objects (past the first few it tracks cheaply)', () => {
+    const objects = Array.from({ length: 40 }, (_, i) => ({ i }));
+    for (const repeated of [3, 30]) {
+      const value = [...objects, objects[repeated]];
+      const result = roundTrip(value) as { i: number }[];
+      assertSameClone(result, structuredClone(value));
+      expect(result[40]).toBe(result[repeated]);
+    }
+    assertSameClone(roundTrip(objects), structuredClone(objects)); // and forgets them between items
+  });
+
   it('turns class instances into plain objects and Buffers into Uint8Arrays, as structuredClone does', () => {
     class Point {
       constructor(public x: number) {}
