@@ -444,6 +444,19 @@ function describeSemaphore({ name, bounded, create, from }: Variant): void {
       expect(sem.getValue()).toBe(1);
     });
 
+    it('passes weights through the decorators (their isSemaphore check sees getValue)', async () => {
+      const sem = create(3);
+      const timed = withTimeout(sem, 50);
+      const [value, release] = await timed.acquire(2);
+      expect(value).toBe(3);
+      expect(sem.getValue()).toBe(1);
+      await expect(timed.waitForUnlock(2)).rejects.toBe(E_TIMEOUT);
+      release();
+      await timed.waitForUnlock(3);
+      expect(await timed.runExclusive((v) => v * 10, 3)).toBe(30);
+      expect(sem.getValue()).toBe(3);
+    });
+
     it("works under async-mutex's tryAcquire: E_ALREADY_LOCKED when no permit is free", async () => {
       const sem = create(2);
       const attempt = tryAcquire(sem);
