@@ -590,25 +590,11 @@ export class RawValue<T extends ValueType = ValueType> {
 
   /**
    * @internal Resolves once `accept(value)` holds, *without keeping the thread alive* while it waits (for
-   * `CancelFlag.signal`, whose watch must not stop a worker from exiting). It parks with `Atomics.waitAsync`
-   * directly because `parkAsync` holds the thread's keep-alive; one registration per call, and a watch is
-   * made at most once per flag and thread. It never times out.
+   * `CancelFlag.signal`, whose watch must not stop a worker from exiting), through the library's one waiting
+   * mechanism with its keep-alive off. A watch is made at most once per flag and thread; it never times out.
    */
   watch(accept: (value: ValueOf<T>) => boolean): Promise<void> {
-    const plan = this.#plan(accept);
-    const loop = async (): Promise<void> => {
-      try {
-        for (;;) {
-          const expected = plan.attempt();
-          if (expected === true) return;
-          const result = Atomics.waitAsync(plan.view, plan.index, expected);
-          if (result.async) await result.value;
-        }
-      } finally {
-        plan.leave?.();
-      }
-    };
-    return loop();
+    return waitAsync(this.#plan(accept), Number.POSITIVE_INFINITY, undefined, false).then(() => {});
   }
 
   /**

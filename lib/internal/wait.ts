@@ -183,6 +183,9 @@ function releaseKeepAlive(): void {
  * The async twin of {@link parkSync}: resolves when `view[index]` is notified (`'ok'`), differs from
  * `expected` at once (`'not-equal'`), or the deadline passes (`'timed-out'`); rejects with `signal.reason` when
  * `signal` aborts. Once it settles it leaves nothing behind: no timer, no listener, no entry in the spot.
+ *
+ * A wait with no deadline keeps the thread alive unless `keepAlive` is false: a watch that only feeds an
+ * `AbortSignal` (like `AbortSignal.timeout()`) must not stop a worker from exiting.
  */
 export function parkAsync(
   view: Int32Array,
@@ -190,6 +193,7 @@ export function parkAsync(
   expected: number,
   deadline: number,
   signal?: AbortSignal,
+  keepAlive = true,
 ): Promise<ParkResult> {
   if (signal?.aborted) return Promise.reject(signal.reason);
   if (Atomics.load(view, index) !== expected) return Promise.resolve('not-equal');
@@ -198,10 +202,11 @@ export function parkAsync(
     const spot = spotOf(view, index);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const finite = deadline !== Number.POSITIVE_INFINITY;
+    const holdsKeepAlive = !finite && keepAlive;
     const cleanup = (): void => {
       spot.waiters.delete(waiter);
       if (finite) clearTimeout(timer);
-      else releaseKeepAlive();
+      else if (holdsKeepAlive) releaseKeepAlive();
       signal?.removeEventListener('abort', onAbort);
     };
     const waiter: AsyncWaiter = {
@@ -221,7 +226,7 @@ export function parkAsync(
       else waiter.settle('timed-out');
     };
     if (finite) timer = setTimeout(onTimer, Math.max(1, remaining(deadline)));
-    else retainKeepAlive();
+    else if (holdsKeepAlive) retainKeepAlive();
     signal?.addEventListener('abort', onAbort, { once: true });
     spot.waiters.add(waiter);
     if (!spot.pumping) pump(spot, view, index, expected);
@@ -267,14 +272,22 @@ export function waitSync(plan: WaitPlan, deadline: number): boolean {
   }
 }
 
-/** The async form of {@link waitSync}; rejects with `signal.reason` when aborted. */
-export async function waitAsync(plan: WaitPlan, deadline: number, signal?: AbortSignal): Promise<boolean> {
+/**
+ * The async form of {@link waitSync}; rejects with `signal.reason` when aborted. `keepAlive` as for
+ * {@link parkAsync}.
+ */
+export async function waitAsync(
+  plan: WaitPlan,
+  deadline: number,
+  signal?: AbortSignal,
+  keepAlive = true,
+): Promise<boolean> {
   try {
     for (;;) {
       const expected = plan.attempt();
       if (expected === true) return true;
       if (remaining(deadline) <= 0) return false;
-      await parkAsync(plan.view, plan.index, expected, deadline, signal);
+      await parkAsync(plan.view, plan.index, expected, deadline, signal, keepAlive);
     }
   } finally {
     plan.leave?.();
