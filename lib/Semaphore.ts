@@ -2,20 +2,23 @@
  * `Semaphore` and `BoundedSemaphore`: counting semaphores shared by every thread that holds a handle to them.
  *
  * ## Memory layout (Int32 words from `byteOffset`)
- * | word | name    | meaning                                                                          |
- * |------|---------|----------------------------------------------------------------------------------|
- * | 0    | TAG     | kind tag (see `internal/shared.ts`): Semaphore or BoundedSemaphore               |
- * | 1    | VALUE   | permits available now, `0 ≤ VALUE ≤ BOUND`                                       |
- * | 2    | WAITERS | waits that announced themselves and may be parked on VALUE: blocked `acquireSync` calls, each thread's turnstile head, `waitForUnlock` calls |
- * | 3    | BOUND   | the largest VALUE allowed: the initial value of a BoundedSemaphore, 2³¹−1 otherwise |
+ * | word | name    | meaning                                                                      |
+ * |------|---------|------------------------------------------------------------------------------|
+ * | 0    | TAG     | kind tag (see `internal/shared.ts`): Semaphore or BoundedSemaphore           |
+ * | 1    | VALUE   | permits available now                                                        |
+ * | 2    | WAITERS | waits announced and maybe parked on VALUE (see below)                        |
+ * | 3    | BOUND   | the largest VALUE allowed: a BoundedSemaphore's initial value, else 2³¹−1    |
+ *
+ * A wait is announced in WAITERS by a blocked `acquireSync`, by each thread's turnstile head (the one async
+ * acquirer of that thread that contends for VALUE) and by each pending `waitForUnlock`.
  *
  * ## States
- * VALUE is a plain count, so the "states" are ranges of it, and WAITERS says whether a change must be notified:
- * | VALUE          | WAITERS | meaning                                    | legal transitions                              |
- * |----------------|---------|--------------------------------------------|------------------------------------------------|
- * | `≥ w`          | any     | an acquire of weight `w` succeeds now      | −w (acquire, one CAS); +n (release, one CAS)   |
- * | `< w`          | 0       | an acquire of `w` must wait; nobody parked | +1 on WAITERS (a waiter announces itself)      |
- * | `< w`          | > 0     | waiters may be parked on VALUE             | +n (release) then wake; −1 on WAITERS (a waiter leaves) |
+ * VALUE is a count, so the "states" are its ranges for a wait of weight `w`; WAITERS says whether to wake:
+ * | VALUE | WAITERS | meaning                                    | legal transitions                          |
+ * |-------|---------|--------------------------------------------|--------------------------------------------|
+ * | `≥ w` | any     | an acquire of `w` succeeds now             | −w (acquire: a CAS); +n (release: a CAS)   |
+ * | `< w` | 0       | an acquire of `w` must wait; nobody parked | WAITERS +1 (a waiter announces itself)     |
+ * | `< w` | > 0     | waiters may be parked on VALUE             | +n (release, then wake); WAITERS −1 (leave) |
  *
  * Invariants: `0 ≤ VALUE ≤ BOUND` at every instant (takes and releases are compare-exchanges that check it, and
  * `setValue` checks its argument); WAITERS equals the number of waits between their announcement and their end,
@@ -189,8 +192,7 @@ export class Semaphore implements SemaphoreInterface {
   /**
    * Creates a semaphore with `value` permits in a fresh `SharedArrayBuffer`.
    *
-   * @param value - The initial number of permits.
-   * @defaultValue 1
+   * @param value - The initial number of permits. Defaults to 1.
    * @throws RangeError when `value` is not an integer from 0 to 2³¹−1.
    */
   constructor(value?: number);
@@ -273,8 +275,7 @@ export class Semaphore implements SemaphoreInterface {
    * Python's `acquire(timeout=…)`.
    *
    * @param timeout - Milliseconds to wait at most; omitted or `Infinity` waits forever, `0` does not wait.
-   * @param weight - How many permits to take at once (an extension of Python's API).
-   * @defaultValue weight: 1
+   * @param weight - How many permits to take at once (an extension of Python's API). Defaults to 1.
    * @returns `true` when the permits were taken, `false` when the timeout ran out (nothing was taken).
    * @throws RangeError for a negative, `NaN` or non-number timeout, or a weight that is not a positive
    *   integer or exceeds {@link Semaphore.bound}.
@@ -363,8 +364,7 @@ export class Semaphore implements SemaphoreInterface {
   /**
    * Takes `weight` permits if they are available, without waiting: Python's `acquire(blocking=False)`.
    *
-   * @param weight - How many permits to take at once.
-   * @defaultValue 1
+   * @param weight - How many permits to take at once. Defaults to 1.
    * @returns `true` when the permits were taken; `false` (and nothing taken) otherwise.
    * @throws RangeError when `weight` is not a positive integer or exceeds {@link Semaphore.bound}.
    *
@@ -386,8 +386,7 @@ export class Semaphore implements SemaphoreInterface {
    * Releases `n` permits, waking waiters that may now proceed: Python's `release(n)`. Any thread may release,
    * and a `Semaphore` may be released more often than it was acquired (its value then grows, as in Python).
    *
-   * @param n - How many permits to give back (`async-mutex` calls it the weight).
-   * @defaultValue 1
+   * @param n - How many permits to give back (`async-mutex` calls it the weight). Defaults to 1.
    * @throws RangeError when `n` is not a positive integer, or (for a `Semaphore`) the value would exceed
    *   2³¹−1; nothing is released then.
    * @throws {@link SemaphoreOverflowError} from a {@link BoundedSemaphore} when the value would exceed its
@@ -501,9 +500,8 @@ export class Semaphore implements SemaphoreInterface {
    * head is not overtaken by lighter acquirers of the same thread; threads compete through the shared value.
    * An acquire that can be served at once resolves without queueing.
    *
-   * @param weight - How many permits to take at once.
+   * @param weight - How many permits to take at once. Defaults to 1.
    * @param options - A priority (as in `async-mutex`), or `{ timeout, signal, priority }`.
-   * @defaultValue weight: 1
    * @returns The value before the take, and the releaser that gives the `weight` permits back (a second call
    *   does nothing).
    * @throws (rejects) RangeError for a bad weight or options; {@link TimeoutError} when the timeout runs out;
@@ -598,9 +596,8 @@ export class Semaphore implements SemaphoreInterface {
    * also when the callback throws or rejects: the async form of Python's `with sem:`.
    *
    * @param callback - Receives the value before the take (as in `async-mutex`); may be async.
-   * @param weight - How many permits to hold.
+   * @param weight - How many permits to hold. Defaults to 1.
    * @param options - A priority, or `{ timeout, signal, priority }` for the acquire.
-   * @defaultValue weight: 1
    * @returns What `callback` returned.
    *
    * @example
@@ -630,8 +627,7 @@ export class Semaphore implements SemaphoreInterface {
    *
    * @param callback - Receives the value before the take.
    * @param timeout - Milliseconds to wait for the permits at most.
-   * @param weight - How many permits to hold.
-   * @defaultValue weight: 1
+   * @param weight - How many permits to hold. Defaults to 1.
    * @returns What `callback` returned.
    * @throws {@link TimeoutError} when the permits could not be taken in time (the callback did not run).
    *
@@ -659,8 +655,7 @@ export class Semaphore implements SemaphoreInterface {
    * `using` block.
    *
    * @param timeout - Milliseconds to wait at most.
-   * @param weight - How many permits to hold.
-   * @defaultValue weight: 1
+   * @param weight - How many permits to hold. Defaults to 1.
    * @throws {@link TimeoutError} when the permits could not be taken in time.
    *
    * @example
@@ -685,9 +680,8 @@ export class Semaphore implements SemaphoreInterface {
   /**
    * Acquires `weight` permits asynchronously and resolves to a {@link Guard} for `await using`.
    *
-   * @param weight - How many permits to hold.
+   * @param weight - How many permits to hold. Defaults to 1.
    * @param options - A priority, or `{ timeout, signal, priority }`.
-   * @defaultValue weight: 1
    *
    * @example
    * ```ts
@@ -709,9 +703,8 @@ export class Semaphore implements SemaphoreInterface {
    * (`async-mutex`'s `waitForUnlock`). Other threads may take them right after; `priority` is accepted for
    * `SemaphoreInterface` and does not order these waiters.
    *
-   * @param weight - How many permits must be available.
+   * @param weight - How many permits must be available. Defaults to 1.
    * @param options - A priority (ignored), or `{ timeout, signal }`.
-   * @defaultValue weight: 1
    * @throws (rejects) RangeError for a bad weight or options, {@link TimeoutError}, or `signal.reason`.
    *
    * @example
@@ -782,8 +775,7 @@ export class BoundedSemaphore extends Semaphore {
   /**
    * Creates a bounded semaphore with `value` permits, which is also its bound, in a fresh `SharedArrayBuffer`.
    *
-   * @param value - The initial number of permits and the most it may ever hold.
-   * @defaultValue 1
+   * @param value - The initial number of permits and the most it may ever hold. Defaults to 1.
    * @throws RangeError when `value` is not an integer from 0 to 2³¹−1.
    */
   constructor(value?: number);
