@@ -4,7 +4,7 @@
  * function that receives a {@link Bench} and adds sections to it.
  */
 
-import type { Worker } from 'node:worker_threads';
+import type { TransferListItem, Worker } from 'node:worker_threads';
 import { startTsWorker } from '../../demos/support/ts-worker';
 
 /** One measured figure. */
@@ -33,7 +33,7 @@ export interface Bench {
   /** Adds and prints a section; returns it with its ratios. */
   section(title: string, rows: Row[], options: { baseline: string; target?: string }): Section;
   /** Starts a bench worker from `spec/bench/workers/<name>.ts`; all are terminated after the bench file. */
-  worker(name: string, workerData?: unknown, transferList?: Transferable[]): Worker;
+  worker(name: string, workerData?: unknown, transferList?: TransferListItem[]): Worker;
 }
 
 /** Median of `rounds` timings of `body(iterations)`, in ns per iteration; iterations calibrated to ~`minMs`. */
@@ -107,7 +107,7 @@ export function createBench(sections: Section[]): Bench & { terminateWorkers(): 
     worker(name, workerData, transferList) {
       const worker = startTsWorker(new URL(`./workers/${name}.ts`, import.meta.url), {
         workerData,
-        transferList: transferList as never,
+        transferList,
       });
       live.add(worker);
       worker.once('exit', () => live.delete(worker));
