@@ -71,7 +71,6 @@ import {
   checkTimeout,
   deadlineOf,
   mayBlock,
-  SPIN_LIMIT,
   type WaitPlan,
   waitAsync,
   waitSync,
@@ -107,6 +106,10 @@ const LOCKED = 1; // held, nobody parked
 const CONTENDED = 2; // held, somebody may be parked on LOCK
 
 const RECORD_HEADER = 8;
+/** How long a thread spins for the queue's lock before parking (see #lockContended). */
+const LOCK_SPIN_MS = 0.05;
+/** How long a sync put or get spins for the other side before parking (see #spinWhile). */
+const WAIT_SPIN_MS = 0.05;
 const MAX_CAPACITY = 2 ** 30;
 const MAX_MAXSIZE = 2 ** 31 - 1;
 
@@ -323,13 +326,17 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
 
   #lockContended(): void {
     const view = this.#view;
-    for (let i = 0; i < SPIN_LIMIT; i++) {
+    // The holder is copying one record, which for a large item takes microseconds: spin for up to
+    // LOCK_SPIN_MS before parking, since a park and its wake cost more than that on a busy machine.
+    const until = performance.now() + LOCK_SPIN_MS;
+    for (let i = 1; ; i++) {
       if (
         Atomics.load(view, LOCK) === UNLOCKED &&
         Atomics.compareExchange(view, LOCK, UNLOCKED, LOCKED) === UNLOCKED
       ) {
         return;
       }
+      if ((i & 63) === 0 && performance.now() > until) break;
     }
     if (!mayBlock) {
       // A thread that may not park (a browser's main thread) spins: the holder is copying one record.
@@ -337,6 +344,19 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
       return;
     }
     while (Atomics.exchange(view, LOCK, CONTENDED) !== UNLOCKED) Atomics.wait(view, LOCK, CONTENDED);
+  }
+
+  /**
+   * Before a sync wait parks: spins while `view[index]` still holds `value` (the sequence read by the failed
+   * attempt), for at most WAIT_SPIN_MS. The other side is usually running on the other core and about to
+   * put or get; a park and the wake it needs cost more than the spin on a busy machine.
+   */
+  #spinWhile(index: number, value: number, deadline: number): void {
+    const view = this.#view;
+    const until = Math.min(deadline, performance.now() + WAIT_SPIN_MS);
+    for (let i = 1; Atomics.load(view, index) === value; i++) {
+      if ((i & 63) === 0 && performance.now() > until) return;
+    }
   }
 
   #unlock(): void {
@@ -418,9 +438,14 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     return { type: encoded.type, kind: encoded.kind, bytes: encoded.bytes.slice() };
   }
 
-  #putPlan(encoded: Encoded, api: string): WaitPlan {
+  /**
+   * The wait of a put that found no room. An async put copies the encoding first: while it waits, other code
+   * of this thread may change the item or encode another one into the scratch buffer. A sync put blocks the
+   * thread, so nothing can, and it skips the copy (a whole item's worth of bytes when items are large).
+   */
+  #putPlan(encoded: Encoded, api: string, blocking: boolean): WaitPlan {
     const view = this.#view;
-    const putter: Putter = { encoded: Queue.#own(encoded), announced: false };
+    const putter: Putter = { encoded: blocking ? encoded : Queue.#own(encoded), announced: false };
     return {
       view,
       index: NOT_FULL,
@@ -456,7 +481,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     if (signal?.aborted) throw signal.reason;
     const encoded = this.#encode(item, 'Queue.put');
     if (this.#attemptPut(encoded, null, 'Queue.put') === true) return;
-    if (!(await waitAsync(this.#putPlan(encoded, 'Queue.put'), deadline, signal))) {
+    if (!(await waitAsync(this.#putPlan(encoded, 'Queue.put', false), deadline, signal))) {
       throw new QueueFullError(`Queue.put: the queue stayed full for ${timeout} ms`);
     }
   }
@@ -482,10 +507,12 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     checkTimeout(timeout, 'Queue.putSync');
     if (!mayBlock) assertCanBlock('Queue.putSync', 'await queue.put(item)');
     const encoded = this.#encode(item, 'Queue.putSync');
-    if (this.#attemptPut(encoded, null, 'Queue.putSync') === true) return;
+    const first = this.#attemptPut(encoded, null, 'Queue.putSync');
+    if (first === true) return;
     if (timeout === 0) throw new QueueFullError('Queue.putSync: the queue is full');
     const deadline = deadlineOf(timeout, 'Queue.putSync');
-    if (!waitSync(this.#putPlan(encoded, 'Queue.putSync'), deadline)) {
+    this.#spinWhile(NOT_FULL, first, deadline);
+    if (!waitSync(this.#putPlan(encoded, 'Queue.putSync', true), deadline)) {
       throw new QueueFullError(`Queue.putSync: the queue stayed full for ${timeout} ms`);
     }
   }
@@ -641,12 +668,11 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     checkTimeout(timeout, 'Queue.getSync');
     if (!mayBlock) assertCanBlock('Queue.getSync', 'await queue.get()');
     const getter: Getter = { item: undefined, waits: false, announced: false };
-    if (this.#attemptGet(getter, 'Queue.getSync') === true) return getter.item as T;
+    const first = this.#attemptGet(getter, 'Queue.getSync');
+    if (first === true) return getter.item as T;
     if (timeout === 0) throw new QueueEmptyError('Queue.getSync: the queue is empty');
     const deadline = deadlineOf(timeout, 'Queue.getSync');
-    // A producer on the other core is often about to put: a short spin saves a park and a wake.
-    const view = this.#view;
-    for (let i = 0; i < SPIN_LIMIT && Atomics.load(view, COUNT) === 0 && !Atomics.load(view, CLOSED); i++);
+    this.#spinWhile(NOT_EMPTY, first, deadline);
     if (!waitSync(this.#getPlan(getter, 'Queue.getSync'), deadline)) {
       throw new QueueEmptyError(`Queue.getSync: the queue stayed empty for ${timeout} ms`);
     }
