@@ -21,6 +21,13 @@
  * the answer cannot be stale. The owner clears OWNER before it releases STATE, so the next holder never sees a
  * previous owner's id.
  *
+ * OWNER and DEPTH are therefore plain (non-`Atomics`) accesses, which keeps the uncontended path at one
+ * compare-exchange and one exchange like {@link Lock}'s. That is sound under the JavaScript memory model:
+ * aligned Int32 accesses do not tear; the holder's writes are ordered before the next holder's reads by the
+ * sequentially consistent exchange and compare-exchange on STATE; and a thread always reads its own latest
+ * write (a read may not see a write that happens-before another write to the same cell that happens-before
+ * the read), so "is it me?" is never answered yes by a stale value.
+ *
  * ## Ownership and async code
  * The owner is a *thread*: the main thread and each worker are distinct owners. All async tasks of one thread
  * share its ownership, exactly as all coroutines of a Python thread share a `threading.RLock`: an async
@@ -118,13 +125,13 @@ export class RLock implements MutexInterface {
   }
 
   #ownedByMe(): boolean {
-    return Atomics.load(this.#view, OWNER) === currentThreadId;
+    return this.#view[OWNER] === currentThreadId;
   }
 
   /** Records this thread as the owner, after it took STATE. */
   #own(depth: number): void {
-    Atomics.store(this.#view, DEPTH, depth);
-    Atomics.store(this.#view, OWNER, currentThreadId);
+    this.#view[DEPTH] = depth;
+    this.#view[OWNER] = currentThreadId;
   }
 
   /**
@@ -158,7 +165,7 @@ export class RLock implements MutexInterface {
 
   #reenter(): boolean {
     if (!this.#ownedByMe()) return false;
-    Atomics.add(this.#view, DEPTH, 1);
+    this.#view[DEPTH]++;
     return true;
   }
 
@@ -210,18 +217,18 @@ export class RLock implements MutexInterface {
   release(): void {
     if (!this.#ownedByMe()) {
       throw new LockNotHeldError(
-        Atomics.load(this.#view, OWNER) === NO_OWNER
+        this.#view[OWNER] === NO_OWNER
           ? 'RLock.release: the lock is not held'
           : 'RLock.release: the lock is owned by another thread; only its owner may release it',
       );
     }
-    const depth = Atomics.sub(this.#view, DEPTH, 1) - 1;
+    const depth = --this.#view[DEPTH];
     if (depth > 0) return;
     this.#releaseState();
   }
 
   #releaseState(): void {
-    Atomics.store(this.#view, OWNER, NO_OWNER);
+    this.#view[OWNER] = NO_OWNER;
     unlock(this.#view, STATE);
   }
 
@@ -268,7 +275,7 @@ export class RLock implements MutexInterface {
    * ```
    */
   getDepth(): number {
-    return this.#ownedByMe() ? Atomics.load(this.#view, DEPTH) : 0;
+    return this.#ownedByMe() ? this.#view[DEPTH] : 0;
   }
 
   /**
@@ -443,8 +450,8 @@ export class RLock implements MutexInterface {
    */
   releaseSave(): number {
     if (!this.#ownedByMe()) throw new LockNotHeldError('RLock: the lock is not owned by this thread');
-    const depth = Atomics.load(this.#view, DEPTH);
-    Atomics.store(this.#view, DEPTH, 0);
+    const depth = this.#view[DEPTH];
+    this.#view[DEPTH] = 0;
     this.#releaseState();
     return depth;
   }
@@ -453,7 +460,7 @@ export class RLock implements MutexInterface {
   acquireRestoreSync(depth: number): void {
     // Another async task of this thread may have taken the lock meanwhile: then the levels add up.
     if (this.#ownedByMe()) {
-      Atomics.add(this.#view, DEPTH, depth);
+      this.#view[DEPTH] += depth;
       return;
     }
     if (!tryLock(this.#view, STATE)) this.#acquireContendedSync(undefined);
@@ -465,7 +472,7 @@ export class RLock implements MutexInterface {
     // The releaser is dropped: the hold goes back to the caller, who releases it through the Condition's lock.
     // acquire() took one level (or re-entered a hold of another async task of this thread): add the rest.
     await this.acquire();
-    Atomics.add(this.#view, DEPTH, depth - 1);
+    this.#view[DEPTH] += depth - 1;
   }
 }
 
