@@ -155,6 +155,23 @@ interface Getter {
   item: unknown;
   waits: boolean;
   announced: boolean;
+  /** A buffer allocated outside the lock for a large raw record seen at the head (see #attemptGet). */
+  spare?: Uint8Array;
+}
+
+/** Raw records from this size on get their buffer allocated outside the lock. */
+const ALLOCATE_OUTSIDE_LOCK = 2048;
+
+type UnsafeAllocator = { allocUnsafeSlow(size: number): Uint8Array };
+const nodeBuffer = (globalThis as { Buffer?: UnsafeAllocator }).Buffer;
+
+/**
+ * A fresh buffer of exactly `length` bytes for a raw item. Node's `allocUnsafeSlow` skips zero-filling
+ * memory that is overwritten at once anyway; the result is always a plain `Uint8Array` over its own buffer.
+ */
+function freshBytes(length: number): Uint8Array {
+  if (nodeBuffer) return new Uint8Array(nodeBuffer.allocUnsafeSlow(length).buffer, 0, length);
+  return new Uint8Array(length);
 }
 
 // This thread's buffer for records that are decoded as soon as they are copied out (reused: decoding is
@@ -572,8 +589,21 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     const typeWord = this.#ring32[(head >> 2) + 1];
     const type = (typeWord & 0xff) as ItemType;
     // Raw items become the result's own buffer; the others are decoded from this thread's inbox.
-    const bytes =
-      type === ItemType.Buffer || type === ItemType.View ? new Uint8Array(length) : inboxOf(length);
+    let bytes: Uint8Array;
+    if (type !== ItemType.Buffer && type !== ItemType.View) {
+      bytes = inboxOf(length);
+    } else if (length < ALLOCATE_OUTSIDE_LOCK) {
+      bytes = new Uint8Array(length);
+    } else if (getter.spare?.length === length) {
+      bytes = getter.spare;
+      getter.spare = undefined;
+    } else {
+      // Allocating a large buffer (and the collection it may trigger) must not hold the lock: release it,
+      // allocate, and try again; the head is usually the same record then.
+      this.#unlock();
+      getter.spare = freshBytes(length);
+      return this.#attemptGet(getter, api);
+    }
     this.#copyOut(bytes, (head + RECORD_HEADER) % this.#capacity);
     const size = recordSize(length);
     view[HEAD] = (head + size) % this.#capacity;

@@ -157,6 +157,23 @@ describe('Queue: Python queue behaviour', () => {
     expect(queue.getNowait()).toEqual(new Uint8Array([1, 2, 3]));
   });
 
+  it('returns large binary items whole and exactly, also when another consumer takes them first', async () => {
+    const queue = new Queue<Uint8Array | Float64Array>({ capacity: 1 << 16 });
+    const big = new Float64Array(1000).map((_, i) => i * 0.5); // 8000 bytes: allocated outside the lock
+    for (let round = 0; round < 30; round++) {
+      queue.putNowait(big);
+      queue.putNowait(new Uint8Array(3000 + round).fill(round));
+      assertSameClone(queue.getSync(), structuredClone(big));
+      const bytes = (await queue.get()) as Uint8Array;
+      expect([bytes.length, bytes.buffer.byteLength, bytes[0], bytes[bytes.length - 1]]).toEqual([
+        3000 + round,
+        3000 + round,
+        round,
+        round,
+      ]);
+    }
+  });
+
   it('returns items exactly as structuredClone would, through a small ring that wraps', () => {
     const queue = new Queue<unknown>({ capacity: 2048 }); // an Error carries its stack: ~800 bytes
     const shared = { s: 1 };
