@@ -208,18 +208,30 @@ function parseQueueWait(options: WaitOptions | undefined, api: string): ReturnTy
  * @typeParam T - The items' type.
  *
  * @remarks
- * **Codec choice and measurements.** How an item becomes bytes decides whether a queue in shared memory beats
- * `postMessage`. On the 2-core development machine, `v8.serialize` + `deserialize` of `{ id, payload: 32
- * chars }` costs about 7 µs, more than `postMessage`'s whole trip, so the queue uses its own encoder
- * (`internal/codec.ts`): strings, `ArrayBuffer`s and whole-buffer typed arrays travel as their bytes with no
- * serializer at all; trees of plain data (objects, arrays, numbers, strings, booleans, null, undefined, bigint,
- * `Date`, `Map`, `Set`, typed arrays) use a compact tagged format (about 0.3 µs to encode and 0.25 µs to decode
- * that object); anything else the encoder cannot reproduce exactly (shared or cyclic references, sparse arrays,
- * class instances, `Error`, views on part of a buffer…) goes through V8's own serializer, the one
- * `structuredClone` uses, so every item comes out exactly as `structuredClone` would make it. `msgpackr`'s
- * structured-clone mode was the alternative; it is not exact for `-0`, holes or class instances, and would
- * have needed the same guards. See `npm run bench -- queue` for the figures next to `postMessage` and a raw
- * ring of fixed records.
+ * **Codec choice and measurements.** How an item becomes bytes decides whether a queue in shared memory can
+ * beat `postMessage`. `v8.serialize` + `v8.deserialize` of `{ id, payload: 32 chars }` cost 7 to 15 µs on the
+ * 2-core development machine, more than `postMessage`'s whole trip from worker to worker, so the queue has its
+ * own encoder (`internal/codec.ts`), with three paths:
+ * - strings, `ArrayBuffer`s and typed arrays spanning their whole buffer travel as their bytes, with no
+ *   serializer at all (a typed array is copied straight from its memory into the ring);
+ * - trees of plain data (objects, arrays, numbers, strings, booleans, null, undefined, bigint, `Date`, `Map`,
+ *   `Set`, whole-buffer typed arrays) use a compact tagged format: 0.2 to 0.5 µs to encode and 0.2 to 0.35 µs to
+ *   decode that object in the same runs, 18 to 27 times less than `v8.serialize`;
+ * - anything the tagged format cannot reproduce exactly (shared or cyclic references, sparse arrays, arrays
+ *   with named properties, class instances, `Error`, `RegExp`, boxed primitives, views on part of a buffer…)
+ *   goes through V8's own `Serializer`, the one `structuredClone` uses.
+ *
+ * The fast path gives up as soon as it meets such a value, so every item comes out exactly as
+ * `structuredClone` would make it (the specs check this with fast-check against `structuredClone` itself).
+ * A serialization library (`msgpackr` with its structured-clone extension) was the alternative; it would have
+ * needed the same exactness guards and fallback, and a runtime dependency, for no gain on the raw-bytes path.
+ *
+ * Worker to worker (`npm run bench -- queue`, one producer, one consumer, on a shared and heavily loaded
+ * 2-core machine, so the figures vary by ±50% from run to run): small objects go through the queue at
+ * 0.3 to 0.65 M/s, about the rate of `postMessage` (0.94× to 1.16× in the same runs) and a third of a raw
+ * ring of fixed 64-byte records. Large binary items reach 230 to 870 MB/s for 64 KB, where the raw ring copies
+ * several GB/s; handing each item out in a fresh buffer, which any queue (and `postMessage`) must do, already
+ * brings the raw ring down to 450 to 650 MB/s.
  *
  * `qsize()`, `empty()` and `full()` are approximate, as in Python: another thread may change the queue
  * between the answer and its use.
