@@ -10,7 +10,7 @@ import { Queue } from '../../lib/index';
 import { decode, encode } from '../../lib/internal/codec';
 import { type Bench, nsPerOp, type Row, workerResult } from './harness';
 
-type Mode = 'queue' | 'queue-async' | 'post' | 'raw';
+type Mode = 'queue' | 'queue-async' | 'post' | 'raw' | 'raw-fresh';
 type Kind = 'small' | '4k' | '64k';
 
 const RING_BYTES = 1 << 20; // the Queue's default capacity; the raw ring gets as many bytes
@@ -70,6 +70,7 @@ export default async function queueBench(bench: Bench): Promise<void> {
     const rows: Row[] = [];
     for (const [name, mode] of [
       [`raw ring, ${BYTES[kind]}-byte records (ceiling)`, 'raw'],
+      ['raw ring, fresh buffer per record', 'raw-fresh'],
       ['postMessage', 'post'],
       ['Queue putSync / getSync', 'queue'],
       ['Queue await put / await get', 'queue-async'],

@@ -2,13 +2,14 @@
 // 'queue': Queue.putSync / getSync; 'queue-async': await put() / await get();
 // 'post': MessagePort messages, with a credit window so that the producer cannot run unboundedly ahead;
 // 'raw': a single-producer single-consumer ring of fixed-size records in a SharedArrayBuffer (the ceiling:
-// no encoding, no lock, no allocation, the bytes copied in and out once).
+// no encoding, no lock, no allocation, the bytes copied in and out once); 'raw-fresh': the same ring, but the
+// consumer copies each record into a fresh buffer, as any queue that hands out owned items must.
 // Items: 'small' is { id, payload: 32 chars }; '4k' and '64k' are Uint8Arrays of that many bytes.
 // The consumer reports { result: { ms } }: from the start gate to the last item received.
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { Queue } from '../../../lib/index';
 
-type Mode = 'queue' | 'queue-async' | 'post' | 'raw';
+type Mode = 'queue' | 'queue-async' | 'post' | 'raw' | 'raw-fresh';
 type Kind = 'small' | '4k' | '64k';
 
 const { role, mode, kind, count } = workerData as {
@@ -125,10 +126,11 @@ if (mode === 'queue' || mode === 'queue-async') {
         Atomics.store(control, CONSUMER_WAITS, 0);
       }
       const at = (i % SLOTS) * bytesPerItem;
-      local.set(data.subarray(at, at + bytesPerItem));
+      const into = mode === 'raw-fresh' ? new Uint8Array(bytesPerItem) : local;
+      into.set(data.subarray(at, at + bytesPerItem));
       Atomics.store(control, HEAD, i + 1);
       if (Atomics.load(control, PRODUCER_WAITS)) Atomics.notify(control, HEAD);
-      if (local[0] !== (i & 0xff)) throw new Error(`queue-pipe: raw record ${i} is wrong`);
+      if (into[0] !== (i & 0xff)) throw new Error(`queue-pipe: raw record ${i} is wrong`);
     }
     report(t0);
   }
