@@ -36,9 +36,10 @@ import {
   checkTimeout,
   deadlineOf,
   mayBlock,
+  parkSync,
+  remaining,
   type WaitPlan,
   waitAsync,
-  waitSync,
   wake,
 } from './internal/wait';
 import { parseWaitOptions } from './internal/waitOptions';
@@ -201,7 +202,23 @@ export class Event {
     if (!mayBlock) assertCanBlock('Event.waitSync', 'await event.wait()');
     if (this.isSet()) return true;
     if (timeout === 0) return false;
-    return waitSync(this.#waitPlan(), deadlineOf(timeout, 'Event.waitSync'));
+    return this.#waitSlowSync(deadlineOf(timeout, 'Event.waitSync'));
+  }
+
+  /** The sync slow path: the plan of {@link Event.#waitPlan}, written out (no allocation on a latency path). */
+  #waitSlowSync(deadline: number): boolean {
+    const view = this.#view;
+    Atomics.add(view, WAITERS, 1); // before reading FLAG (see "Why no wake is lost")
+    try {
+      const parkedOn = Atomics.load(view, FLAG);
+      for (;;) {
+        if (isSetWord(parkedOn) || Atomics.load(view, FLAG) !== parkedOn) return true;
+        if (remaining(deadline) <= 0) return false;
+        parkSync(view, FLAG, parkedOn, deadline);
+      }
+    } finally {
+      Atomics.sub(view, WAITERS, 1);
+    }
   }
 
   /**
