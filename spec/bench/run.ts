@@ -1,19 +1,20 @@
 /**
- * `npm run bench [-- filter…] [--json file]`: runs every `spec/bench/*.bench.ts` (or those whose name contains
- * a filter) in one process, one after the other, and prints each figure next to its peers with ratios.
- * `--json file` also writes the results and the machine they ran on.
+ * `npm run bench [-- filter…] [--json file] [--svg file] [--md page]`: runs every `spec/bench/*.bench.ts` (or
+ * those whose name contains a filter) in one process, one after the other, and prints each figure next to its
+ * peers with ratios. `--json file` also writes the results and the machine they ran on, `--svg file` a bar chart
+ * of the ratios, and `--md page` rewrites the generated block of a Markdown page (see `chart.ts`):
+ * `npm run bench -- --json docs/assets/bench.json --svg docs/assets/bench.svg --md docs/performance.md`.
  */
 
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseOutputArgs, writeOutputs } from './chart';
 import { createBench, type Section } from './harness';
 
-const args = process.argv.slice(2);
-const jsonAt = args.indexOf('--json');
-const jsonFile = jsonAt >= 0 ? args[jsonAt + 1] : undefined;
-const filters = args.filter((arg, i) => !arg.startsWith('--') && (jsonAt < 0 || i !== jsonAt + 1));
+const { outputs, rest } = parseOutputArgs(process.argv.slice(2));
+const filters = rest.filter((arg) => !arg.startsWith('--'));
 
 const here = dirname(fileURLToPath(import.meta.url));
 const files = readdirSync(here)
@@ -46,9 +47,5 @@ for (const file of files) {
   }
 }
 
-if (jsonFile) {
-  mkdirSync(dirname(jsonFile), { recursive: true });
-  writeFileSync(jsonFile, `${JSON.stringify({ machine, sections }, null, 2)}\n`);
-  console.log(`\nresults written to ${jsonFile}`);
-}
+for (const path of writeOutputs({ machine, sections }, outputs)) console.log(`written: ${path}`);
 process.exit(0);
