@@ -364,29 +364,50 @@ export class Barrier {
    * console.log(barrier.broken); // true: the timeout broke it
    * ```
    */
-  async wait(options?: WaitOptions): Promise<number> {
-    const parsed = parseWaitOptions(options, 'Barrier.wait');
-    const signal = parsed.signal;
-    const deadline =
-      options?.timeout === undefined ? deadlineOf(this.#defaultTimeout, 'Barrier.wait') : parsed.deadline;
-    if (signal?.aborted) throw signal.reason;
-    const cond = this.condition;
-    const release = await cond.lock.acquire({ signal });
+  wait(options?: WaitOptions): Promise<number> {
+    let deadline: number;
+    let signal: AbortSignal | undefined;
     try {
-      const waitUntil = async (predicate: () => boolean): Promise<void> => {
-        let ok: boolean;
-        try {
-          ok = await cond.waitFor(predicate, { timeout: remaining(deadline), signal });
-        } catch (err) {
-          this.#break(); // an aborted wait breaks the barrier, as a timeout does
-          throw err;
-        }
-        if (!ok) {
-          this.#break();
-          throw this.#brokenError('Barrier.wait');
-        }
-      };
-      await waitUntil(this.#mayEnter);
+      const parsed = parseWaitOptions(options, 'Barrier.wait');
+      signal = parsed.signal;
+      deadline =
+        options?.timeout === undefined ? deadlineOf(this.#defaultTimeout, 'Barrier.wait') : parsed.deadline;
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    // Arrive within this call when the lock is free, so that the lock is not left held by a continuation that
+    // has yet to run: `barrier.wait(); barrier.abort();` in one thread must not find it taken.
+    const lock = this.condition.lock;
+    if (lock.tryAcquire()) return this.#waitHolding(deadline, signal, () => lock.release());
+    return lock.acquire({ signal }).then((release) => this.#waitHolding(deadline, signal, release));
+  }
+
+  /**
+   * The async wait, holding the lock. Every step that can go on at once does so without an `await`, so that
+   * the lock is only held across an `await` when a condition wait has to reacquire it.
+   */
+  async #waitHolding(
+    deadline: number,
+    signal: AbortSignal | undefined,
+    release: () => void,
+  ): Promise<number> {
+    const cond = this.condition;
+    const waitUntil = async (predicate: () => boolean): Promise<void> => {
+      let ok: boolean;
+      try {
+        ok = await cond.waitFor(predicate, { timeout: remaining(deadline), signal });
+      } catch (err) {
+        this.#break(); // an aborted wait breaks the barrier, as a timeout does
+        throw err;
+      }
+      if (!ok) {
+        this.#break();
+        throw this.#brokenError('Barrier.wait');
+      }
+    };
+    try {
+      if (!this.#mayEnter()) await waitUntil(this.#mayEnter);
       if (this.#state() < 0) throw this.#brokenError('Barrier.wait');
       const index = this.#count();
       this.#setCount(index + 1);

@@ -54,6 +54,7 @@
  * @module
  */
 
+import { E_CANCELED } from 'async-mutex';
 import { LockNotHeldError } from './errors';
 import {
   allocate,
@@ -106,6 +107,15 @@ function isConditionLock(value: unknown): value is ConditionLock {
  *
  * Pass it to a worker in `workerData` or `postMessage` and rebuild it there with {@link Condition.from} or
  * {@link revive}; the clone carries its lock.
+ *
+ * @remarks An {@link RLock} is owned by a thread and shared by all its async tasks, so several async tasks of
+ * one thread cannot take turns holding it: a wait's release of the lock would release the others' holds too.
+ * Give a condition waited on by several async tasks of one thread a {@link Lock} (`new Condition(new Lock())`);
+ * the default RLock suits threads that each wait with one task or with the `…Sync` forms, as in Python.
+ *
+ * A `notify(n)` goes only to waiters that were waiting when it was called and had not been notified yet,
+ * never to one that arrives later. Waiters are served in batches, earlier batches first, in no defined order
+ * within a batch (Python serves them in strict FIFO order, which its documentation does not promise).
  *
  * @example
  * ```ts
@@ -219,8 +229,20 @@ export class Condition {
 
   async #restore(saved: number): Promise<void> {
     const lock = this.lock;
-    if (lock instanceof RLock) await lock.acquireRestore(saved);
-    else await lock.acquire(); // the hold goes back to the caller, who releases it through the lock
+    if (lock instanceof RLock) {
+      await lock.acquireRestore(saved);
+      return;
+    }
+    // The hold goes back to the caller, who releases it through the lock. A `lock.cancel()` meanwhile does
+    // not cancel this reacquire: a wait always returns holding the lock, and it must settle under it.
+    for (;;) {
+      try {
+        await lock.acquire();
+        return;
+      } catch (err) {
+        if (err !== E_CANCELED) throw err;
+      }
+    }
   }
 
   // -------------------------------------------------------------------------------------------------------

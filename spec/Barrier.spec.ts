@@ -56,10 +56,6 @@ describe('Barrier', () => {
           return index;
         }),
       );
-      await until(
-        () => barrier.nWaiting === 2,
-        () => `nWaiting ${barrier.nWaiting}`,
-      );
       expect(await Promise.all(waits)).toEqual([0, 1, 2]);
       expect(log[0]).toBe('action');
       expect(log.slice(1).sort()).toEqual(['party 0', 'party 1', 'party 2']);
@@ -117,6 +113,21 @@ describe('Barrier', () => {
     expect(await Promise.all([0, 1, 2].map(() => outcome(barrier.wait({ timeout: 10_000 }))))).toEqual([
       0, 1, 2,
     ]);
+  });
+
+  it('wait() arrives within the call, so abort() and reset() right after it in the same thread do not block', async () => {
+    const barrier = new Barrier(2);
+    const first = outcome(barrier.wait());
+    // A lock left held by a pending continuation would block this thread for good in abort(): check first.
+    expect(barrier.condition.lock.isLocked()).toBe(false);
+    expect(barrier.nWaiting).toBe(1);
+    barrier.abort();
+    expect(await first).toBe('broken');
+    barrier.reset();
+    const second = outcome(barrier.wait());
+    expect(barrier.condition.lock.isLocked()).toBe(false);
+    barrier.reset();
+    expect(await second).toBe('broken');
   });
 
   it('reset() sends BrokenBarrierError to the waiters and leaves the barrier usable, not broken', async () => {
