@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Barrier, BrokenBarrierError, Event, revive } from '../lib/index';
-import { runAll } from './helpers/workers';
+import { resultOf, runAll, spawn } from './helpers/workers';
 
 /** Resolves once `condition()` holds, checking on every turn of the event loop; throws after `ms`. */
 async function until(condition: () => boolean, what: () => string, ms = 10_000): Promise<void> {
@@ -217,6 +217,42 @@ describe('Barrier', () => {
 });
 
 describe('Barrier across worker threads', () => {
+  it('abort() and reset() in the main thread release sync and async waiters in workers with BrokenBarrierError', async () => {
+    for (const breakIt of ['abort', 'reset'] as const) {
+      const barrier = new Barrier(3);
+      const results = (['sync', 'async'] as const).map((mode) =>
+        resultOf<number | string>(spawn('barrier-waiter', { barrier, mode, timeout: 20_000 }), 30_000),
+      );
+      await until(
+        () => barrier.nWaiting === 2,
+        () => `nWaiting ${barrier.nWaiting}`,
+        30_000,
+      );
+      barrier[breakIt]();
+      expect(await Promise.all(results)).toEqual(['BrokenBarrierError', 'BrokenBarrierError']);
+      expect(barrier.broken).toBe(breakIt === 'abort');
+    }
+  });
+
+  it('a timeout in one worker breaks the barrier for a waiter in another', async () => {
+    const barrier = new Barrier(3);
+    const patient = resultOf<number | string>(
+      spawn('barrier-waiter', { barrier, mode: 'sync', timeout: 20_000 }),
+      30_000,
+    );
+    await until(
+      () => barrier.nWaiting === 1,
+      () => 'the patient waiter did not arrive',
+      30_000,
+    );
+    const hasty = resultOf<number | string>(
+      spawn('barrier-waiter', { barrier, mode: 'async', timeout: 50 }),
+      30_000,
+    );
+    expect(await Promise.all([patient, hasty])).toEqual(['BrokenBarrierError', 'BrokenBarrierError']);
+    expect(barrier.broken).toBe(true);
+  });
+
   it('1,000 generations of 3 parties (2 sync, 1 async): every generation gets indices 0, 1, 2 exactly once', async () => {
     const generations = 1000;
     const barrier = new Barrier(3);
