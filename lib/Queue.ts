@@ -6,49 +6,57 @@
  * | word | name       | meaning                                                                 |
  * |------|------------|-------------------------------------------------------------------------|
  * | 0    | TAG        | kind tag (see `internal/shared.ts`)                                     |
- * | 1    | LOCK       | the queue's mutex: UNLOCKED / LOCKED / CONTENDED, as in `Lock.ts`       |
- * | 2    | CLOSED     | 0 open, 1 closed (never goes back)                                      |
- * | 3    | COUNT      | items in the ring                                                       |
- * | 4    | HEAD       | ring offset of the oldest record                                        |
- * | 5    | TAIL       | ring offset where the next record goes                                  |
- * | 6    | USED       | bytes of the ring taken by records                                      |
- * | 7    | NOT_FULL   | sequence bumped whenever room is made (a get) and on close: producers park on it |
- * | 8    | NOT_EMPTY  | sequence bumped on every put and on close: consumers park on it         |
- * | 9    | PUTTERS    | producers announced as waiting (parked or about to park)                |
- * | 10   | GETTERS    | consumers announced as waiting                                          |
+ * | 1    | PUT_LOCK   | producers' mutex: UNLOCKED / LOCKED / CONTENDED, as in `Lock.ts`        |
+ * | 2    | CLOSED     | 0 open, 1 closed (never goes back; written under PUT_LOCK)              |
+ * | 3    | COUNT      | items in the ring (producers add, consumers subtract)                   |
+ * | 4    | HEAD       | ring offset of the oldest record (consumers, under GET_LOCK)            |
+ * | 5    | TAIL       | ring offset where the next record goes (producers, under PUT_LOCK)      |
+ * | 6    | USED       | bytes of the ring taken by records (producers add, consumers subtract)  |
+ * | 7    | NOT_FULL   | event word producers park on: sequence << 1 \| ARMED                    |
+ * | 8    | NOT_EMPTY  | event word consumers park on: sequence << 1 \| ARMED                    |
+ * | 9    | PUTTERS    | producers announced as waiting (diagnostics)                            |
+ * | 10   | GETTERS    | consumers announced as waiting (diagnostics)                            |
  * | 11   | MAXSIZE    | item limit, 0 for none (written once)                                   |
  * | 12   | CAPACITY   | bytes in the ring (written once)                                        |
  * | 13   | UNFINISHED | `JoinableQueue`: items put and not yet marked done                      |
  * | 14   | JOINERS    | `JoinableQueue`: threads announced as waiting in `join`                 |
- * | 15   | GET_ARMED  | 1 when a consumer may have parked on NOT_EMPTY since the last wake of it |
- * | 16   | PUT_ARMED  | 1 when a producer may have parked on NOT_FULL since the last wake of it  |
- * | 17‥31|            | reserved                                                                |
+ * | 16   | GET_LOCK   | consumers' mutex (second cache line, away from the producers' words)    |
+ * | 15, 17‥31 |       | reserved                                                                |
  * | 128 B…| RING      | `CAPACITY` bytes of records                                             |
  *
  * A record is `[u32 length][u32 item type | view kind << 8][payload][padding to 8]`: `8 + align8(length)`
  * bytes. Records start at multiples of 8 and the capacity is a multiple of 8, so a header never wraps; a
  * payload that reaches the end of the ring continues at its start.
  *
- * ## Protocol
- * Every change to words 2‥6 and to the ring happens under LOCK (Drepper's three-state mutex, "Futexes Are
- * Tricky", as in `Lock.ts`). The lock is only ever held for a copy of one record, so every form takes it by
- * spinning and then, rarely, parking synchronously: an async `get` may block its thread for the length of
- * another thread's copy, never for a wait on the queue itself.
+ * ## Protocol: a two-lock queue (Michael and Scott, "Simple, Fast, and Practical Non-Blocking and Blocking
+ * Concurrent Queue Algorithms", 1996) over a byte ring, with futex-style event words
+ * Producers serialize on PUT_LOCK and consumers on GET_LOCK (Drepper's three-state mutex, "Futexes Are
+ * Tricky", as in `Lock.ts`), so a put and a get proceed in parallel. A producer checks room with COUNT and
+ * USED (only producers make them grow, so what it sees can only get better), writes its record at TAIL, adds
+ * to USED and then to COUNT: the COUNT increment publishes the bytes (sequentially consistent atomics), and
+ * FIFO order among producers is the order of PUT_LOCK. A consumer that reads COUNT > 0 copies the record at
+ * HEAD out, advances HEAD, and only then subtracts from COUNT and USED, still under GET_LOCK, so bytes are freed
+ * in ring order and never while another consumer is copying them. `close()` sets CLOSED under PUT_LOCK, so
+ * once a consumer sees CLOSED (it reads CLOSED before COUNT) every put has published.
  *
- * Waiting follows `internal/wait.ts`: a consumer that finds the ring empty sets GET_ARMED, reads NOT_EMPTY
- * *under the lock* and parks on that value after unlocking. A producer bumps NOT_EMPTY under the lock after
- * writing; if GET_ARMED was set it clears it and, after unlocking, wakes NOT_EMPTY. Since all of this happens
- * under the lock, either the consumer saw the item, or it parks on a value the producer has already changed
- * (its `Atomics.wait` returns at once), or the producer saw GET_ARMED and wakes it. Wakes are broadcasts, so
- * one wake reaches every consumer parked at that moment; a consumer that must park again re-arms. Producers
- * waiting for room mirror this with PUT_ARMED and NOT_FULL. The flag, rather than a count of waiters, is what
- * keeps a producer from paying for a wake on every put while a woken consumer has not yet run: one wake per
- * park, not one per item. GETTERS/PUTTERS count the waiters announced (for diagnostics); a worker terminated
- * while parked holds no lock and leaves a count one too high and perhaps a flag set, which costs at most one
- * wake nobody needed.
+ * Each lock is only ever held for the copy of one record, so every form takes it by spinning and then,
+ * rarely, parking synchronously: an async `get` may block its thread for the length of another thread's
+ * copy, never for a wait on the queue itself.
+ *
+ * Waiting follows `internal/wait.ts`, with the event words NOT_EMPTY / NOT_FULL as in a futex-based event
+ * count: a consumer that finds the ring empty sets the ARMED bit of NOT_EMPTY (compare-exchange), looks at
+ * COUNT and CLOSED again, and parks on the armed value it set. A producer, after publishing, adds one STEP to
+ * NOT_EMPTY; if the value it replaced was ARMED it clears the bit and wakes the word. Either the consumer's
+ * second look sees the item, or the producer's add comes after the arming and sees the bit, or another
+ * signal cleared the bit in between; in the last two cases the word no longer holds the value the consumer
+ * parks on, so its `Atomics.wait` returns at once or is woken. Wakes are broadcasts, so one wake reaches every
+ * consumer parked at that moment, and a consumer that must park again re-arms: one wake per park, not one
+ * per item. Producers waiting for room mirror this with NOT_FULL. GETTERS/PUTTERS count announced waiters;
+ * a worker terminated while parked holds no lock and leaves a count one too high and perhaps an ARMED bit,
+ * which costs at most one wake nobody needed.
  *
  * An item is taken only inside a wait attempt, which is synchronous: a `get` that times out or is aborted has
- * taken nothing, and one that has taken an item returns it. Items are encoded before LOCK is taken and decoded
+ * taken nothing, and one that has taken an item returns it. Items are encoded before a lock is taken and decoded
  * after it is released (as CPython unpickles outside its lock), so a slow item does not hold the others up.
  *
  * @module
@@ -82,7 +90,7 @@ import type { WaitOptions } from './options';
 export const HEADER_BYTES = 128;
 const KIND = defineKind('Queue', 12, HEADER_BYTES);
 
-const LOCK = 1;
+const PUT_LOCK = 1;
 const CLOSED = 2;
 const COUNT = 3;
 const HEAD = 4;
@@ -92,8 +100,7 @@ const NOT_FULL = 7;
 const NOT_EMPTY = 8;
 const PUTTERS = 9;
 const GETTERS = 10;
-const GET_ARMED = 15;
-const PUT_ARMED = 16;
+const GET_LOCK = 16;
 const MAXSIZE = 11;
 const CAPACITY = 12;
 /** @internal Used by `JoinableQueue`. */
@@ -103,7 +110,11 @@ export const JOINERS = 14;
 
 const UNLOCKED = 0; // free
 const LOCKED = 1; // held, nobody parked
-const CONTENDED = 2; // held, somebody may be parked on LOCK
+const CONTENDED = 2; // held, somebody may be parked on the lock word
+
+// The event words NOT_EMPTY and NOT_FULL: a sequence number in bits 1‥31, and the ARMED bit.
+const ARMED = 1; // a waiter may be parked: the next signal must wake the word
+const STEP = 2; // one step of the sequence
 
 const RECORD_HEADER = 8;
 /** How long a thread spins for the queue's lock before parking (see #lockContended). */
@@ -349,19 +360,19 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   // ---------------------------------------------------------------------------------------------------------
   // The lock (held only while one record is copied; see "Protocol")
 
-  #lock(): void {
-    if (Atomics.compareExchange(this.#view, LOCK, UNLOCKED, LOCKED) !== UNLOCKED) this.#lockContended();
+  #lock(index: number): void {
+    if (Atomics.compareExchange(this.#view, index, UNLOCKED, LOCKED) !== UNLOCKED) this.#lockContended(index);
   }
 
-  #lockContended(): void {
+  #lockContended(index: number): void {
     const view = this.#view;
     // The holder is copying one record, which for a large item takes microseconds: spin for up to
     // LOCK_SPIN_MS before parking, since a park and its wake cost more than that on a busy machine.
     const until = performance.now() + LOCK_SPIN_MS;
     for (let i = 1; ; i++) {
       if (
-        Atomics.load(view, LOCK) === UNLOCKED &&
-        Atomics.compareExchange(view, LOCK, UNLOCKED, LOCKED) === UNLOCKED
+        Atomics.load(view, index) === UNLOCKED &&
+        Atomics.compareExchange(view, index, UNLOCKED, LOCKED) === UNLOCKED
       ) {
         return;
       }
@@ -369,10 +380,10 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     }
     if (!mayBlock) {
       // A thread that may not park (a browser's main thread) spins: the holder is copying one record.
-      while (Atomics.compareExchange(view, LOCK, UNLOCKED, LOCKED) !== UNLOCKED);
+      while (Atomics.compareExchange(view, index, UNLOCKED, LOCKED) !== UNLOCKED);
       return;
     }
-    while (Atomics.exchange(view, LOCK, CONTENDED) !== UNLOCKED) Atomics.wait(view, LOCK, CONTENDED);
+    while (Atomics.exchange(view, index, CONTENDED) !== UNLOCKED) Atomics.wait(view, index, CONTENDED);
   }
 
   /**
@@ -388,8 +399,30 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     }
   }
 
-  #unlock(): void {
-    if (Atomics.exchange(this.#view, LOCK, UNLOCKED) === CONTENDED) wake(this.#view, LOCK);
+  #unlock(index: number): void {
+    if (Atomics.exchange(this.#view, index, UNLOCKED) === CONTENDED) wake(this.#view, index);
+  }
+
+  /**
+   * Announces a waiter on the event word `index` (NOT_EMPTY or NOT_FULL): sets its ARMED bit, so that the
+   * next change of the condition wakes the word, and returns the word's value to park on.
+   */
+  #arm(index: number): number {
+    const view = this.#view;
+    for (;;) {
+      const value = Atomics.load(view, index);
+      if (value & ARMED) return value;
+      if (Atomics.compareExchange(view, index, value, value | ARMED) === value) return value | ARMED;
+    }
+  }
+
+  /** Signals the event word `index`: a new sequence number, and a wake when a waiter armed it. */
+  #signal(index: number): void {
+    const view = this.#view;
+    if (Atomics.add(view, index, STEP) & ARMED) {
+      Atomics.and(view, index, ~ARMED);
+      wake(view, index);
+    }
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -415,38 +448,50 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     const view = this.#view;
     const bytes = encoded.bytes;
     const size = recordSize(bytes.length);
-    this.#lock();
-    if (view[CLOSED]) {
-      this.#unlock();
+    this.#lock(PUT_LOCK);
+    // CLOSED only changes under PUT_LOCK: this read is exact.
+    if (Atomics.load(view, CLOSED)) {
+      this.#unlock(PUT_LOCK);
       throw new QueueClosedError(`${api}: the queue is closed`);
     }
-    const count = view[COUNT];
-    if ((this.#maxsize !== 0 && count >= this.#maxsize) || view[USED] + size > this.#capacity) {
-      if (putter) {
-        if (!putter.announced) {
-          putter.announced = true;
-          Atomics.add(view, PUTTERS, 1);
-        }
-        view[PUT_ARMED] = 1;
+    let expected = Atomics.load(view, NOT_FULL);
+    if (!this.#fits(size)) {
+      if (!putter) {
+        this.#unlock(PUT_LOCK);
+        return expected;
       }
-      const expected = Atomics.load(view, NOT_FULL);
-      this.#unlock();
-      return expected;
+      if (!putter.announced) {
+        putter.announced = true;
+        Atomics.add(view, PUTTERS, 1);
+      }
+      // Arm, then look again: a get between the first look and the arming would not have woken us.
+      expected = this.#arm(NOT_FULL);
+      if (!this.#fits(size)) {
+        this.#unlock(PUT_LOCK);
+        return expected;
+      }
     }
     const tail = view[TAIL];
     this.#ring32[tail >> 2] = bytes.length;
     this.#ring32[(tail >> 2) + 1] = encoded.type | (encoded.kind << 8);
     this.#copyIn(bytes, (tail + RECORD_HEADER) % this.#capacity);
     view[TAIL] = (tail + size) % this.#capacity;
-    view[USED] += size;
-    view[COUNT] = count + 1;
     if (this.#countsTasks) Atomics.add(view, UNFINISHED, 1);
-    Atomics.add(view, NOT_EMPTY, 1);
-    const armed = view[GET_ARMED];
-    if (armed) view[GET_ARMED] = 0;
-    this.#unlock();
-    if (armed) wake(view, NOT_EMPTY);
+    Atomics.add(view, USED, size);
+    // Publishes the record: a consumer that reads the new COUNT also sees the bytes written before it.
+    Atomics.add(view, COUNT, 1);
+    this.#unlock(PUT_LOCK);
+    this.#signal(NOT_EMPTY);
     return true;
+  }
+
+  /** Whether a record of `size` bytes fits now. Only producers (holding PUT_LOCK) make COUNT and USED grow. */
+  #fits(size: number): boolean {
+    const view = this.#view;
+    return (
+      (this.#maxsize === 0 || Atomics.load(view, COUNT) < this.#maxsize) &&
+      Atomics.load(view, USED) + size <= this.#capacity
+    );
   }
 
   #copyIn(bytes: Uint8Array, at: number): void {
@@ -578,23 +623,31 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    */
   #attemptGet(getter: Getter, api: string): number | true {
     const view = this.#view;
-    this.#lock();
-    const count = view[COUNT];
-    if (count === 0) {
-      if (view[CLOSED]) {
-        this.#unlock();
+    this.#lock(GET_LOCK);
+    let expected = Atomics.load(view, NOT_EMPTY);
+    // CLOSED before COUNT: once CLOSED is seen, every put has published (close() takes PUT_LOCK).
+    let closed = Atomics.load(view, CLOSED);
+    if (Atomics.load(view, COUNT) === 0) {
+      if (closed) {
+        this.#unlock(GET_LOCK);
         throw new QueueClosedError(`${api}: the queue is closed and drained`);
       }
-      if (getter.waits) {
-        if (!getter.announced) {
-          getter.announced = true;
-          Atomics.add(view, GETTERS, 1);
-        }
-        view[GET_ARMED] = 1;
+      if (!getter.waits) {
+        this.#unlock(GET_LOCK);
+        return expected;
       }
-      const expected = Atomics.load(view, NOT_EMPTY);
-      this.#unlock();
-      return expected;
+      if (!getter.announced) {
+        getter.announced = true;
+        Atomics.add(view, GETTERS, 1);
+      }
+      // Arm, then look again: a put or close between the first look and the arming would not have woken us.
+      expected = this.#arm(NOT_EMPTY);
+      closed = Atomics.load(view, CLOSED);
+      if (Atomics.load(view, COUNT) === 0) {
+        this.#unlock(GET_LOCK);
+        if (closed) throw new QueueClosedError(`${api}: the queue is closed and drained`);
+        return expected;
+      }
     }
     const head = view[HEAD];
     const length = this.#ring32[head >> 2];
@@ -612,20 +665,18 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     } else {
       // Allocating a large buffer (and the collection it may trigger) must not hold the lock: release it,
       // allocate, and try again; the head is usually the same record then.
-      this.#unlock();
+      this.#unlock(GET_LOCK);
       getter.spare = freshBytes(length);
       return this.#attemptGet(getter, api);
     }
     this.#copyOut(bytes, (head + RECORD_HEADER) % this.#capacity);
     const size = recordSize(length);
     view[HEAD] = (head + size) % this.#capacity;
-    view[USED] -= size;
-    view[COUNT] = count - 1;
-    Atomics.add(view, NOT_FULL, 1);
-    const armed = view[PUT_ARMED];
-    if (armed) view[PUT_ARMED] = 0;
-    this.#unlock();
-    if (armed) wake(view, NOT_FULL);
+    Atomics.sub(view, COUNT, 1);
+    // Frees the bytes only once they are copied out, and in ring order (consumers hold GET_LOCK meanwhile).
+    Atomics.sub(view, USED, size);
+    this.#unlock(GET_LOCK);
+    this.#signal(NOT_FULL);
     getter.item = decode(type, typeWord >>> 8, bytes);
     return true;
   }
@@ -793,13 +844,15 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    */
   close(): void {
     const view = this.#view;
-    this.#lock();
-    view[CLOSED] = 1;
-    view[GET_ARMED] = 0;
-    view[PUT_ARMED] = 0;
-    Atomics.add(view, NOT_EMPTY, 1);
-    Atomics.add(view, NOT_FULL, 1);
-    this.#unlock();
+    // Under PUT_LOCK, so that no put is half-way through when CLOSED becomes visible.
+    this.#lock(PUT_LOCK);
+    Atomics.store(view, CLOSED, 1);
+    this.#unlock(PUT_LOCK);
+    // Every waiter, armed or not, re-checks and finds the queue closed.
+    Atomics.and(view, NOT_EMPTY, ~ARMED);
+    Atomics.add(view, NOT_EMPTY, STEP);
+    Atomics.and(view, NOT_FULL, ~ARMED);
+    Atomics.add(view, NOT_FULL, STEP);
     wake(view, NOT_EMPTY);
     wake(view, NOT_FULL);
   }
