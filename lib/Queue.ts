@@ -239,10 +239,11 @@ function parseQueueWait(options: WaitOptions | undefined, api: string): ReturnTy
  *
  * Worker to worker (`npm run bench -- queue`, one producer, one consumer, on a shared and heavily loaded
  * 2-core machine, so the figures vary by ±50% from run to run): small objects go through the queue at
- * 0.3 to 0.65 M/s, about the rate of `postMessage` (0.94× to 1.16× in the same runs) and a third of a raw
- * ring of fixed 64-byte records. Large binary items reach 230 to 870 MB/s for 64 KB, where the raw ring copies
- * several GB/s; handing each item out in a fresh buffer, which any queue (and `postMessage`) must do, already
- * brings the raw ring down to 450 to 650 MB/s.
+ * 0.3 to 0.65 M/s with `putSync`/`getSync` and 0.3 to 0.46 M/s with `await put`/`await get`, about the rate
+ * of `postMessage` (0.8× to 1.2× in the same runs) and a third of a raw ring of fixed 64-byte records.
+ * 64 KB binary items reach 0.23 to 1.07 GB/s, where the raw ring copies 3 to 6 GB/s: handing each item out
+ * in a fresh buffer, which any queue (and `postMessage`) must do, already brings the raw ring down to 0.45 to
+ * 1.2 GB/s on this machine.
  *
  * `qsize()`, `empty()` and `full()` are approximate, as in Python: another thread may change the queue
  * between the answer and its use.
