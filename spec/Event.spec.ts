@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Event, RLock, revive } from '../lib/index';
 import { asyncWaitStats } from '../lib/internal/wait';
+import { isPending } from './helpers/promises';
 import { resultOf, spawn } from './helpers/workers';
 
 /** Resolves once `condition()` holds, checking on every turn of the event loop; throws after `ms`. */
@@ -15,16 +16,6 @@ async function until(condition: () => boolean, ms = 30_000): Promise<void> {
 /** How many waiters have announced themselves on the event (white-box: word 2 of its layout). */
 function announced(event: Event): number {
   return Atomics.load(new Int32Array(event.buffer, event.byteOffset, 3), 2);
-}
-
-async function isPending(promise: Promise<unknown>): Promise<boolean> {
-  let settled = false;
-  promise.then(
-    () => (settled = true),
-    () => (settled = true),
-  );
-  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
-  return !settled;
 }
 
 describe('Event', () => {

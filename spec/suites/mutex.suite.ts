@@ -7,6 +7,7 @@ import type { Worker } from 'node:worker_threads';
 import { E_ALREADY_LOCKED, E_CANCELED, E_TIMEOUT, tryAcquire, withTimeout } from 'async-mutex';
 import { describe, expect, it } from 'vitest';
 import { type Lock, LockNotHeldError, type RLock, TimeoutError } from '../../lib/index';
+import { isPending } from '../helpers/promises';
 import { nextMessage, runAll, spawn } from '../helpers/workers';
 
 type Mutex = Lock | RLock;
@@ -27,17 +28,6 @@ export async function holdInWorker(lock: Mutex): Promise<{ worker: Worker; relea
         throw new Error(`the holder worker could not release: ${JSON.stringify(released)}`);
     },
   };
-}
-
-/** Settles within a few macrotasks? Used to check that a promise is still pending. */
-async function isPending(promise: Promise<unknown>): Promise<boolean> {
-  let settled = false;
-  promise.then(
-    () => (settled = true),
-    () => (settled = true),
-  );
-  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
-  return !settled;
 }
 
 export function describeMutex(name: string, create: () => Mutex, from: (received: unknown) => Mutex): void {
