@@ -252,6 +252,10 @@ export class RawValue<T extends ValueType = ValueType> {
     return this.#type.decode(atomics.load(this.#cell, 0)) as ValueOf<T>;
   }
 
+  /**
+   * Writes the value atomically and wakes the threads waiting on it. A value out of the type's range or of the
+   * wrong JavaScript type throws (`RangeError` / `TypeError`) and writes nothing.
+   */
   set value(value: ValueOf<T>) {
     atomics.store(this.#cell, 0, this.#type.encode(value, this.#api.value, 'value'));
     this.#notify();

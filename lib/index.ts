@@ -8,8 +8,8 @@
 export { Barrier, type BarrierAction, type BarrierOptions } from './Barrier';
 export { CancelFlag } from './CancelFlag';
 export { Condition, type ConditionLock } from './Condition';
-export * from './errors';
 export { Event } from './Event';
+export * from './errors';
 export { revive } from './internal/shared';
 export { JoinableQueue } from './JoinableQueue';
 export { Lock } from './Lock';
@@ -18,5 +18,13 @@ export { Queue, type QueueOptions } from './Queue';
 export { RLock } from './RLock';
 export { BoundedSemaphore, Semaphore } from './Semaphore';
 export { RawArray, SharedArray, SharedArray as Array } from './SharedArray';
-export type { AnyLock, BigIntType, CountingType, IntegerType, LockOptions, ValueOf, ValueType } from './Value';
+export type {
+  AnyLock,
+  BigIntType,
+  CountingType,
+  IntegerType,
+  LockOptions,
+  ValueOf,
+  ValueType,
+} from './Value';
 export { RawValue, Value } from './Value';
