@@ -85,7 +85,8 @@ async function open(path: string): Promise<Opened> {
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+    if (message.type() === 'error')
+      problems.push(`console error: ${message.text()} (${message.location().url})`);
   });
   page.on('pageerror', (err) => problems.push(`uncaught: ${err.message}`));
   page.on('requestfailed', (req) =>
@@ -186,6 +187,11 @@ describe('the documentation site in Chromium', () => {
         expect(await opened.page.title()).toContain(guide.title);
         const text = (await opened.page.locator('.col-content').textContent({ timeout: STEP_MS })) ?? '';
         expect(text.trim().length, 'the guide has content').toBeGreaterThan(200);
+        if (guide.file === 'docs/performance.md') {
+          // The chart is embedded (and loads: see expectClean), with the machine it was measured on.
+          await expect(opened.page.locator('img[src$="bench.svg"]').count()).resolves.toBe(1);
+          expect(text).toMatch(/Measured on .+ cores/);
+        }
         await expectClean(opened);
       },
       TEST_MS,
