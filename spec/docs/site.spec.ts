@@ -106,7 +106,10 @@ async function open(path: string): Promise<Opened> {
 /** Same-origin links of the page (without fragments) that the server does not answer with 200. */
 async function brokenLinks(page: Page): Promise<string[]> {
   const origin = server?.origin ?? '';
-  const hrefs = await page.$$eval('a[href]', (links) => links.map((a) => (a as HTMLAnchorElement).href));
+  // (The callbacks run in the page; the project compiles without the DOM library, hence the structural casts.)
+  const hrefs = await page.$$eval('a[href]', (links) =>
+    links.map((a) => (a as unknown as { href: string }).href),
+  );
   const targets = [...new Set(hrefs.filter((h) => h.startsWith(origin)).map((h) => h.replace(/#.*$/, '')))];
   const broken: string[] = [];
   for (const target of targets) {
@@ -118,10 +121,10 @@ async function brokenLinks(page: Page): Promise<string[]> {
 
 /** Images that did not load (an SVG chart with a wrong path, for instance). */
 async function brokenImages(page: Page): Promise<string[]> {
-  return page.$$eval('img', (images) =>
-    images
-      .filter((img) => !(img as HTMLImageElement).complete || (img as HTMLImageElement).naturalWidth === 0)
-      .map((img) => (img as HTMLImageElement).src),
+  return page.$$eval('img', (elements) =>
+    (elements as unknown as { complete: boolean; naturalWidth: number; src: string }[])
+      .filter((img) => !img.complete || img.naturalWidth === 0)
+      .map((img) => img.src),
   );
 }
 
