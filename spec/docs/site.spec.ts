@@ -182,7 +182,8 @@ describe('the documentation site in Chromium', () => {
       `renders the guide ${guide.file} ("${guide.title}")`,
       async () => {
         const index = await open('index.html');
-        const link = index.page.locator('#tsd-nav-container a', { hasText: guide.title }).first();
+        const exactly = new RegExp(`^\\s*${guide.title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
+        const link = index.page.locator('#tsd-nav-container a', { hasText: exactly }).first();
         const href = await link.getAttribute('href', { timeout: STEP_MS });
         expect(href, `navigation link to ${guide.title}`).toMatch(/documents\/.+\.html$/);
         await context?.close();
