@@ -3,26 +3,40 @@
  * thread that holds a handle to it.
  *
  * ## Memory layout (Int32 words from `byteOffset`, then the ring)
- * | word | name       | meaning                                                                 |
- * |------|------------|-------------------------------------------------------------------------|
- * | 0    | TAG        | kind tag (see `internal/shared.ts`)                                     |
- * | 1    | PUT_LOCK   | producers' mutex: UNLOCKED / LOCKED / CONTENDED, as in `Lock.ts`        |
- * | 2    | CLOSED     | 0 open, 1 closed (never goes back; written under PUT_LOCK)              |
- * | 3    | COUNT      | items in the ring (producers add, consumers subtract)                   |
- * | 4    | HEAD       | ring offset of the oldest record (consumers, under GET_LOCK)            |
- * | 5    | TAIL       | ring offset where the next record goes (producers, under PUT_LOCK)      |
- * | 6    | USED       | bytes of the ring taken by records (producers add, consumers subtract)  |
- * | 7    | NOT_FULL   | event word producers park on: sequence << 1 \| ARMED                    |
- * | 8    | NOT_EMPTY  | event word consumers park on: sequence << 1 \| ARMED                    |
- * | 9    | PUTTERS    | producers announced as waiting (diagnostics)                            |
- * | 10   | GETTERS    | consumers announced as waiting (diagnostics)                            |
- * | 11   | MAXSIZE    | item limit, 0 for none (written once)                                   |
- * | 12   | CAPACITY   | bytes in the ring (written once)                                        |
- * | 13   | UNFINISHED | `JoinableQueue`: items put and not yet marked done                      |
- * | 14   | JOINERS    | `JoinableQueue`: threads announced as waiting in `join`                 |
- * | 16   | GET_LOCK   | consumers' mutex (second cache line, away from the producers' words)    |
- * | 15, 17‥31 |       | reserved                                                                |
- * | 128 B…| RING      | `CAPACITY` bytes of records                                             |
+ * Two 64-byte cache lines: the words producers write on every put share line 0 with the read-mostly words
+ * and the words only a thread about to park writes; the words consumers write on every get are alone on
+ * line 1. In the common path a put and a get each write only their own line (and the ring), and a consumer
+ * reads line 0 only when it has no record in view: no word is written by both sides on every item (but
+ * `JoinableQueue`'s UNFINISHED, by nature).
+ *
+ * | word | name           | meaning                                                                  |
+ * |------|----------------|--------------------------------------------------------------------------|
+ * | 0    | TAG            | kind tag (see `internal/shared.ts`)                                      |
+ * | 1    | CLOSED         | 0 open, 1 closed (never goes back; written under PUT_LOCK)               |
+ * | 2    | MAXSIZE        | item limit, 0 for none (written once)                                    |
+ * | 3    | CAPACITY       | bytes in the ring (written once)                                         |
+ * | 4    | PUT_LOCK       | producers' mutex: UNLOCKED / LOCKED / CONTENDED, as in `Lock.ts`         |
+ * | 5    | TAIL           | ring offset where the next record goes (producers, under PUT_LOCK)       |
+ * | 6    | PUT_ITEMS      | items ever put, wrapping at 2^32 (producers, under PUT_LOCK)             |
+ * | 7    | PUT_BYTES      | ring bytes ever taken by puts, wrapping (producers, under PUT_LOCK)      |
+ * | 8    | NOT_EMPTY      | event word consumers park on: sequence << 1 \| ARMED                     |
+ * | 9    | PUTTERS        | producers announced as waiting (diagnostics)                             |
+ * | 10   | GETTERS        | consumers announced as waiting (diagnostics)                             |
+ * | 11   | SEEN_GET_ITEMS | a past value of GET_ITEMS, producers' cache (under PUT_LOCK)             |
+ * | 12   | SEEN_GET_BYTES | a past value of GET_BYTES, producers' cache (under PUT_LOCK)             |
+ * | 13   | UNFINISHED     | `JoinableQueue`: items put and not yet marked done                       |
+ * | 14   | JOINERS        | `JoinableQueue`: threads announced as waiting in `join`                  |
+ * | 16   | GET_LOCK       | consumers' mutex (line 1: the consumers' words)                          |
+ * | 17   | HEAD           | ring offset of the oldest record (consumers, under GET_LOCK)             |
+ * | 18   | GET_ITEMS      | items ever taken, wrapping (consumers, under GET_LOCK)                   |
+ * | 19   | GET_BYTES      | ring bytes ever freed by gets, wrapping (consumers, under GET_LOCK)      |
+ * | 20   | NOT_FULL       | event word producers park on: sequence << 1 \| ARMED                     |
+ * | 21   | SEEN_PUT_ITEMS | a past value of PUT_ITEMS, consumers' cache (under GET_LOCK)             |
+ * | 15, 22‥31 |           | reserved                                                                 |
+ * | 128 B…| RING          | `CAPACITY` bytes of records                                              |
+ *
+ * The queue holds `(PUT_ITEMS − GET_ITEMS) | 0` items in `(PUT_BYTES − GET_BYTES) >>> 0` bytes of the ring
+ * (both differences are exact despite the wrapping: they never exceed 2^31 − 1 and 2^30).
  *
  * A record is `[u32 length][u32 item type | view kind << 8][payload][padding to 8]`: `8 + align8(length)`
  * bytes. Records start at multiples of 8 and the capacity is a multiple of 8, so a header never wraps; a
@@ -31,29 +45,39 @@
  * ## Protocol: a two-lock queue (Michael and Scott, "Simple, Fast, and Practical Non-Blocking and Blocking
  * Concurrent Queue Algorithms", 1996) over a byte ring, with futex-style event words
  * Producers serialize on PUT_LOCK and consumers on GET_LOCK (Drepper's three-state mutex, "Futexes Are
- * Tricky", as in `Lock.ts`), so a put and a get proceed in parallel. A producer checks room with COUNT and
- * USED (only producers make them grow, so what it sees can only get better), writes its record at TAIL, adds
- * to USED and then to COUNT: the COUNT increment publishes the bytes (sequentially consistent atomics), and
- * FIFO order among producers is the order of PUT_LOCK. A consumer that reads COUNT > 0 copies the record at
- * HEAD out, advances HEAD, and only then subtracts from COUNT and USED, still under GET_LOCK, so bytes are freed
- * in ring order and never while another consumer is copying them. `close()` sets CLOSED under PUT_LOCK, so
- * once a consumer sees CLOSED (it reads CLOSED before COUNT) every put has published.
+ * Tricky", as in `Lock.ts`), so a put and a get proceed in parallel. Each side only writes its own counters:
+ * producers PUT_ITEMS and PUT_BYTES, consumers GET_ITEMS and GET_BYTES, and both only ever grow.
+ *
+ * A producer checks room against SEEN_GET_ITEMS / SEEN_GET_BYTES, values of the consumers' counters it or an
+ * earlier producer read; only when they show no room does it read the consumers' counters again (those only
+ * grow, so what it sees can only get better while it holds PUT_LOCK). It writes its record at TAIL, adds to
+ * PUT_BYTES, and publishes the record by storing PUT_ITEMS + 1 (sequentially consistent atomics: a consumer
+ * that reads the new PUT_ITEMS also sees the bytes written before it). FIFO order among producers is the
+ * order of PUT_LOCK. A consumer takes a record when GET_ITEMS is below SEEN_PUT_ITEMS, and otherwise reads
+ * PUT_ITEMS (after CLOSED) into SEEN_PUT_ITEMS first. It copies the record at HEAD out, advances HEAD, and
+ * only then stores GET_ITEMS + 1 and GET_BYTES + size, still under GET_LOCK, so bytes are freed in ring order
+ * and never while another consumer is copying them. `close()` sets CLOSED under PUT_LOCK, so once a consumer
+ * sees CLOSED (it reads CLOSED before PUT_ITEMS) every put has published. The caches are shared words kept
+ * under their side's lock, so they lag the counter they copy by at most what that side has seen, which keeps
+ * the wrapping differences exact.
  *
  * Each lock is only ever held for the copy of one record, so every form takes it by spinning and then,
  * rarely, parking synchronously: an async `get` may block its thread for the length of another thread's
  * copy, never for a wait on the queue itself.
  *
  * Waiting follows `internal/wait.ts`, with the event words NOT_EMPTY / NOT_FULL as in a futex-based event
- * count: a consumer that finds the ring empty sets the ARMED bit of NOT_EMPTY (compare-exchange), looks at
- * COUNT and CLOSED again, and parks on the armed value it set. A producer, after publishing, adds one STEP to
- * NOT_EMPTY; if the value it replaced was ARMED it clears the bit and wakes the word. Either the consumer's
- * second look sees the item, or the producer's add comes after the arming and sees the bit, or another
- * signal cleared the bit in between; in the last two cases the word no longer holds the value the consumer
- * parks on, so its `Atomics.wait` returns at once or is woken. Wakes are broadcasts, so one wake reaches every
- * consumer parked at that moment, and a consumer that must park again re-arms: one wake per park, not one
- * per item. Producers waiting for room mirror this with NOT_FULL. GETTERS/PUTTERS count announced waiters;
- * a worker terminated while parked holds no lock and leaves a count one too high and perhaps an ARMED bit,
- * which costs at most one wake nobody needed.
+ * count: a consumer that finds the ring empty sets the ARMED bit of NOT_EMPTY (compare-exchange), reads
+ * CLOSED and PUT_ITEMS again, and parks on the armed value it set. A producer, after publishing, reads
+ * NOT_EMPTY; only if it is ARMED does it add one STEP, clear the bit and wake the word (so a put nobody waits
+ * for writes nothing on the consumers' behalf). Either the consumer's second look sees the item, or the
+ * producer's read comes after the arming and sees the bit (both sides write, then read, with sequentially
+ * consistent atomics), or another signal stepped the word in between; in the last two cases the word no
+ * longer holds the value the consumer parks on, so its `Atomics.wait` returns at once or is woken. Wakes are
+ * broadcasts, so one wake reaches every consumer parked at that moment, and a consumer that must park again
+ * re-arms: one wake per park, not one per item. Producers waiting for room mirror this with NOT_FULL, which
+ * consumers read after freeing bytes. Before parking, `getSync` and `putSync` spin briefly on the other side's
+ * counter. GETTERS/PUTTERS count announced waiters; a worker terminated while parked holds no lock and leaves
+ * a count one too high and perhaps an ARMED bit, which costs at most one wake nobody needed.
  *
  * An item is taken only inside a wait attempt, which is synchronous: a `get` that times out or is aborted has
  * taken nothing, and one that has taken an item returns it. Items are encoded before a lock is taken and decoded
@@ -90,23 +114,30 @@ import type { WaitOptions } from './options';
 export const HEADER_BYTES = 128;
 const KIND = defineKind('Queue', 12, HEADER_BYTES);
 
-const PUT_LOCK = 1;
-const CLOSED = 2;
-const COUNT = 3;
-const HEAD = 4;
+// Line 0: read-mostly words, the producers' words, and the words only waiters write.
+const CLOSED = 1;
+const MAXSIZE = 2;
+const CAPACITY = 3;
+const PUT_LOCK = 4;
 const TAIL = 5;
-const USED = 6;
-const NOT_FULL = 7;
+const PUT_ITEMS = 6;
+const PUT_BYTES = 7;
 const NOT_EMPTY = 8;
 const PUTTERS = 9;
 const GETTERS = 10;
-const GET_LOCK = 16;
-const MAXSIZE = 11;
-const CAPACITY = 12;
+const SEEN_GET_ITEMS = 11;
+const SEEN_GET_BYTES = 12;
 /** @internal Used by `JoinableQueue`. */
 export const UNFINISHED = 13;
 /** @internal Used by `JoinableQueue`. */
 export const JOINERS = 14;
+// Line 1: the consumers' words.
+const GET_LOCK = 16;
+const HEAD = 17;
+const GET_ITEMS = 18;
+const GET_BYTES = 19;
+const NOT_FULL = 20;
+const SEEN_PUT_ITEMS = 21;
 
 const UNLOCKED = 0; // free
 const LOCKED = 1; // held, nobody parked
@@ -119,7 +150,7 @@ const STEP = 2; // one step of the sequence
 const RECORD_HEADER = 8;
 /** How long a thread spins for the queue's lock before parking (see #lockContended). */
 const LOCK_SPIN_MS = 0.05;
-/** How long a sync put or get spins for the other side before parking (see #spinWhile). */
+/** How long a sync put or get spins for the other side before parking (see #spinForItem, #spinForRoom). */
 const WAIT_SPIN_MS = 0.05;
 const MAX_CAPACITY = 2 ** 30;
 const MAX_MAXSIZE = 2 ** 31 - 1;
@@ -189,9 +220,21 @@ function freshBytes(length: number): Uint8Array {
 // synchronous and finishes before the next take).
 let inbox = new Uint8Array(16 * 1024);
 
+// The last view handed out by inboxOf: items of one shape come one after another, and a fresh subarray per
+// item costs more than the rest of a small item's copy.
+let inboxView = inbox.subarray(0, 0);
+
 function inboxOf(length: number): Uint8Array {
+  if (inboxView.length === length) return inboxView;
   if (inbox.length < length) inbox = new Uint8Array(Math.max(length, inbox.length * 2));
-  return inbox.subarray(0, length);
+  inboxView = inbox.subarray(0, length);
+  return inboxView;
+}
+
+/** `(at + bytes) % capacity` for `at < capacity` and `bytes <= capacity`, without a division. */
+function wrap(at: number, bytes: number, capacity: number): number {
+  const next = at + bytes;
+  return next >= capacity ? next - capacity : next;
 }
 
 function parseQueueWait(options: WaitOptions | undefined, api: string): ReturnType<typeof parseWait> {
@@ -239,11 +282,11 @@ function parseQueueWait(options: WaitOptions | undefined, api: string): ReturnTy
  *
  * Worker to worker (`npm run bench -- queue`, one producer, one consumer, on a shared and heavily loaded
  * 2-core machine, so the figures vary by ±50% from run to run): small objects go through the queue at
- * 0.3 to 0.65 M/s with `putSync`/`getSync` and 0.3 to 0.46 M/s with `await put`/`await get`, about the rate
- * of `postMessage` (0.8× to 1.2× in the same runs) and a third of a raw ring of fixed 64-byte records.
- * 64 KB binary items reach 0.23 to 1.07 GB/s, where the raw ring copies 3 to 6 GB/s: handing each item out
- * in a fresh buffer, which any queue (and `postMessage`) must do, already brings the raw ring down to 0.45 to
- * 1.2 GB/s on this machine.
+ * 0.59 to 1.16 M/s with `putSync`/`getSync` and 0.47 to 1.03 M/s with `await put`/`await get`, 1.0× to 3.7×
+ * the rate of `postMessage` and 0.37 to 0.44 of a raw ring of fixed 64-byte records in the same runs (0.24 to
+ * 0.30 before producers and consumers stopped writing shared counters). 64 KB binary items reach 0.44 to
+ * 2.6 GB/s, where the raw ring copies 3.7 to 17 GB/s: handing each item out in a fresh buffer, which any queue
+ * (and `postMessage`) must do, already brings the raw ring down to 0.86 to 2.7 GB/s on this machine.
  *
  * `qsize()`, `empty()` and `full()` are approximate, as in Python: another thread may change the queue
  * between the answer and its use.
@@ -270,6 +313,11 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   readonly #capacity: number;
   readonly #maxsize: number;
   readonly #countsTasks: boolean;
+  /**
+   * The getter of `getSync` and `getNowait`, reused: a synchronous get finishes before this thread runs
+   * anything else, so no two of them ever use it at once (an async `get` has its own).
+   */
+  readonly #syncGetter: Getter = { item: undefined, waits: false, announced: false };
 
   /** Bytes of item storage of a queue created without `capacity`: 1 MiB. */
   static readonly DEFAULT_CAPACITY: number = 1 << 20;
@@ -388,14 +436,35 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   }
 
   /**
-   * Before a sync wait parks: spins while `view[index]` still holds `value` (the sequence read by the failed
-   * attempt), for at most WAIT_SPIN_MS. The other side is usually running on the other core and about to
-   * put or get; a park and the wake it needs cost more than the spin on a busy machine.
+   * Before a sync get parks: spins while the queue looks empty and open, for at most WAIT_SPIN_MS. The
+   * producer is usually running on the other core and about to put; a park and the wake it needs cost more
+   * than the spin on a busy machine. Only reads: the attempt that follows decides.
    */
-  #spinWhile(index: number, value: number, deadline: number): void {
+  #spinForItem(deadline: number): void {
     const view = this.#view;
     const until = Math.min(deadline, performance.now() + WAIT_SPIN_MS);
-    for (let i = 1; Atomics.load(view, index) === value; i++) {
+    for (
+      let i = 1;
+      Atomics.load(view, PUT_ITEMS) === Atomics.load(view, GET_ITEMS) && Atomics.load(view, CLOSED) === 0;
+      i++
+    ) {
+      if ((i & 63) === 0 && performance.now() > until) return;
+    }
+  }
+
+  /** Before a sync put parks: spins while a record of `size` bytes looks as if it does not fit (as above). */
+  #spinForRoom(size: number, deadline: number): void {
+    const view = this.#view;
+    const maxsize = this.#maxsize;
+    const room = this.#capacity - size;
+    const until = Math.min(deadline, performance.now() + WAIT_SPIN_MS);
+    for (let i = 1; Atomics.load(view, CLOSED) === 0; i++) {
+      if (
+        (maxsize === 0 || ((Atomics.load(view, PUT_ITEMS) - Atomics.load(view, GET_ITEMS)) | 0) < maxsize) &&
+        (Atomics.load(view, PUT_BYTES) - Atomics.load(view, GET_BYTES)) >>> 0 <= room
+      ) {
+        return;
+      }
       if ((i & 63) === 0 && performance.now() > until) return;
     }
   }
@@ -417,10 +486,14 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     }
   }
 
-  /** Signals the event word `index`: a new sequence number, and a wake when a waiter armed it. */
+  /**
+   * Signals the event word `index` after the condition changed: when a waiter armed it, a new sequence number,
+   * the bit cleared, and a wake. Unarmed, it only reads the word (no write to a line the other side reads).
+   */
   #signal(index: number): void {
     const view = this.#view;
-    if (Atomics.add(view, index, STEP) & ARMED) {
+    if (Atomics.load(view, index) & ARMED) {
+      Atomics.add(view, index, STEP);
       Atomics.and(view, index, ~ARMED);
       wake(view, index);
     }
@@ -455,18 +528,17 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
       this.#unlock(PUT_LOCK);
       throw new QueueClosedError(`${api}: the queue is closed`);
     }
-    let expected = Atomics.load(view, NOT_FULL);
     if (!this.#fits(size)) {
       if (!putter) {
         this.#unlock(PUT_LOCK);
-        return expected;
+        return Atomics.load(view, NOT_FULL);
       }
       if (!putter.announced) {
         putter.announced = true;
         Atomics.add(view, PUTTERS, 1);
       }
       // Arm, then look again: a get between the first look and the arming would not have woken us.
-      expected = this.#arm(NOT_FULL);
+      const expected = this.#arm(NOT_FULL);
       if (!this.#fits(size)) {
         this.#unlock(PUT_LOCK);
         return expected;
@@ -475,24 +547,35 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     const tail = view[TAIL];
     this.#ring32[tail >> 2] = bytes.length;
     this.#ring32[(tail >> 2) + 1] = encoded.type | (encoded.kind << 8);
-    this.#copyIn(bytes, (tail + RECORD_HEADER) % this.#capacity);
-    view[TAIL] = (tail + size) % this.#capacity;
+    this.#copyIn(bytes, wrap(tail, RECORD_HEADER, this.#capacity));
+    view[TAIL] = wrap(tail, size, this.#capacity);
+    view[PUT_BYTES] = (view[PUT_BYTES] + size) | 0;
     if (this.#countsTasks) Atomics.add(view, UNFINISHED, 1);
-    Atomics.add(view, USED, size);
-    // Publishes the record: a consumer that reads the new COUNT also sees the bytes written before it.
-    Atomics.add(view, COUNT, 1);
+    // Publishes the record: a consumer that reads the new PUT_ITEMS also sees the bytes written before it.
+    Atomics.store(view, PUT_ITEMS, (view[PUT_ITEMS] + 1) | 0);
     this.#unlock(PUT_LOCK);
     this.#signal(NOT_EMPTY);
     return true;
   }
 
-  /** Whether a record of `size` bytes fits now. Only producers (holding PUT_LOCK) make COUNT and USED grow. */
+  /**
+   * Whether a record of `size` bytes fits now; the caller holds PUT_LOCK. Looks at the producers' cached copies
+   * of the consumers' counters first, and reads the counters themselves (lines the consumers write) only when
+   * the copies show no room: consumers only make room, so the copies can only understate it.
+   */
   #fits(size: number): boolean {
     const view = this.#view;
-    return (
-      (this.#maxsize === 0 || Atomics.load(view, COUNT) < this.#maxsize) &&
-      Atomics.load(view, USED) + size <= this.#capacity
-    );
+    const maxsize = this.#maxsize;
+    if (maxsize !== 0 && ((view[PUT_ITEMS] - view[SEEN_GET_ITEMS]) | 0) >= maxsize) {
+      view[SEEN_GET_ITEMS] = Atomics.load(view, GET_ITEMS);
+      if (((view[PUT_ITEMS] - view[SEEN_GET_ITEMS]) | 0) >= maxsize) return false;
+    }
+    const room = this.#capacity - size;
+    if ((view[PUT_BYTES] - view[SEEN_GET_BYTES]) >>> 0 > room) {
+      view[SEEN_GET_BYTES] = Atomics.load(view, GET_BYTES);
+      if ((view[PUT_BYTES] - view[SEEN_GET_BYTES]) >>> 0 > room) return false;
+    }
+    return true;
   }
 
   #copyIn(bytes: Uint8Array, at: number): void {
@@ -586,7 +669,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     if (first === true) return;
     if (timeout === 0) throw new QueueFullError('Queue.putSync: the queue is full');
     const deadline = deadlineOf(timeout, 'Queue.putSync');
-    this.#spinWhile(NOT_FULL, first, deadline);
+    this.#spinForRoom(recordSize(encoded.bytes.length), deadline);
     if (!waitSync(this.#putPlan(encoded, 'Queue.putSync', true), deadline)) {
       throw new QueueFullError(`Queue.putSync: the queue stayed full for ${timeout} ms`);
     }
@@ -625,30 +708,36 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   #attemptGet(getter: Getter, api: string): number | true {
     const view = this.#view;
     this.#lock(GET_LOCK);
-    let expected = Atomics.load(view, NOT_EMPTY);
-    // CLOSED before COUNT: once CLOSED is seen, every put has published (close() takes PUT_LOCK).
-    let closed = Atomics.load(view, CLOSED);
-    if (Atomics.load(view, COUNT) === 0) {
-      if (closed) {
-        this.#unlock(GET_LOCK);
-        throw new QueueClosedError(`${api}: the queue is closed and drained`);
+    const taken = view[GET_ITEMS];
+    if (view[SEEN_PUT_ITEMS] === taken) {
+      // No record known yet: read the producers' counter. CLOSED before PUT_ITEMS: once CLOSED is seen, every
+      // put has published (close() takes PUT_LOCK).
+      let closed = Atomics.load(view, CLOSED);
+      let put = Atomics.load(view, PUT_ITEMS);
+      if (put === taken) {
+        if (closed) {
+          this.#unlock(GET_LOCK);
+          throw new QueueClosedError(`${api}: the queue is closed and drained`);
+        }
+        if (!getter.waits) {
+          this.#unlock(GET_LOCK);
+          return Atomics.load(view, NOT_EMPTY);
+        }
+        if (!getter.announced) {
+          getter.announced = true;
+          Atomics.add(view, GETTERS, 1);
+        }
+        // Arm, then look again: a put or close between the first look and the arming would not have woken us.
+        const expected = this.#arm(NOT_EMPTY);
+        closed = Atomics.load(view, CLOSED);
+        put = Atomics.load(view, PUT_ITEMS);
+        if (put === taken) {
+          this.#unlock(GET_LOCK);
+          if (closed) throw new QueueClosedError(`${api}: the queue is closed and drained`);
+          return expected;
+        }
       }
-      if (!getter.waits) {
-        this.#unlock(GET_LOCK);
-        return expected;
-      }
-      if (!getter.announced) {
-        getter.announced = true;
-        Atomics.add(view, GETTERS, 1);
-      }
-      // Arm, then look again: a put or close between the first look and the arming would not have woken us.
-      expected = this.#arm(NOT_EMPTY);
-      closed = Atomics.load(view, CLOSED);
-      if (Atomics.load(view, COUNT) === 0) {
-        this.#unlock(GET_LOCK);
-        if (closed) throw new QueueClosedError(`${api}: the queue is closed and drained`);
-        return expected;
-      }
+      view[SEEN_PUT_ITEMS] = put;
     }
     const head = view[HEAD];
     const length = this.#ring32[head >> 2];
@@ -670,12 +759,12 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
       getter.spare = freshBytes(length);
       return this.#attemptGet(getter, api);
     }
-    this.#copyOut(bytes, (head + RECORD_HEADER) % this.#capacity);
+    this.#copyOut(bytes, wrap(head, RECORD_HEADER, this.#capacity));
     const size = recordSize(length);
-    view[HEAD] = (head + size) % this.#capacity;
-    Atomics.sub(view, COUNT, 1);
+    view[HEAD] = wrap(head, size, this.#capacity);
+    Atomics.store(view, GET_ITEMS, (taken + 1) | 0);
     // Frees the bytes only once they are copied out, and in ring order (consumers hold GET_LOCK meanwhile).
-    Atomics.sub(view, USED, size);
+    Atomics.store(view, GET_BYTES, (view[GET_BYTES] + size) | 0);
     this.#unlock(GET_LOCK);
     this.#signal(NOT_FULL);
     getter.item = decode(type, typeWord >>> 8, bytes);
@@ -693,6 +782,22 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     }
     bytes.set(ring.subarray(at, at + first));
     if (first < length) bytes.set(ring.subarray(0, length - first), first);
+  }
+
+  /** {@link Queue.#syncGetter}, cleared for a new synchronous get. */
+  #syncGetterReset(): Getter {
+    const getter = this.#syncGetter;
+    getter.waits = false;
+    getter.announced = false;
+    getter.spare = undefined;
+    return getter;
+  }
+
+  /** The item a getter took, which it no longer holds on to. */
+  static #takeItem(getter: Getter): unknown {
+    const item = getter.item;
+    getter.item = undefined;
+    return item;
   }
 
   #getPlan(getter: Getter, api: string): WaitPlan {
@@ -761,16 +866,16 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   getSync(timeout?: number): T {
     checkTimeout(timeout, 'Queue.getSync');
     if (!mayBlock) assertCanBlock('Queue.getSync', 'await queue.get()');
-    const getter: Getter = { item: undefined, waits: false, announced: false };
+    const getter = this.#syncGetterReset();
     const first = this.#attemptGet(getter, 'Queue.getSync');
-    if (first === true) return getter.item as T;
+    if (first === true) return Queue.#takeItem(getter) as T;
     if (timeout === 0) throw new QueueEmptyError('Queue.getSync: the queue is empty');
     const deadline = deadlineOf(timeout, 'Queue.getSync');
-    this.#spinWhile(NOT_EMPTY, first, deadline);
+    this.#spinForItem(deadline);
     if (!waitSync(this.#getPlan(getter, 'Queue.getSync'), deadline)) {
       throw new QueueEmptyError(`Queue.getSync: the queue stayed empty for ${timeout} ms`);
     }
-    return getter.item as T;
+    return Queue.#takeItem(getter) as T;
   }
 
   /**
@@ -792,11 +897,11 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    * ```
    */
   getNowait(): T {
-    const getter: Getter = { item: undefined, waits: false, announced: false };
+    const getter = this.#syncGetterReset();
     if (this.#attemptGet(getter, 'Queue.getNowait') !== true) {
       throw new QueueEmptyError('Queue.getNowait: the queue is empty');
     }
-    return getter.item as T;
+    return Queue.#takeItem(getter) as T;
   }
 
   /**
@@ -884,7 +989,11 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    * ```
    */
   qsize(): number {
-    return Atomics.load(this.#view, COUNT);
+    const view = this.#view;
+    // GET_ITEMS first: PUT_ITEMS read later is at least as large, so the difference is never negative.
+    const taken = Atomics.load(view, GET_ITEMS);
+    const count = (Atomics.load(view, PUT_ITEMS) - taken) | 0;
+    return this.#maxsize > 0 && count > this.#maxsize ? this.#maxsize : count;
   }
 
   /**
@@ -897,7 +1006,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    * ```
    */
   empty(): boolean {
-    return Atomics.load(this.#view, COUNT) === 0;
+    return this.qsize() === 0;
   }
 
   /**
@@ -913,7 +1022,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    * ```
    */
   full(): boolean {
-    return this.#maxsize > 0 && Atomics.load(this.#view, COUNT) >= this.#maxsize;
+    return this.#maxsize > 0 && this.qsize() >= this.#maxsize;
   }
 
   /** @internal The header words, for `JoinableQueue`. */
