@@ -50,10 +50,28 @@ const DRAINING = 1; // released; this generation's parties are leaving
 const RESETTING = -1; // reset while parties were inside; they are leaving with BrokenBarrierError
 const BROKEN = -2; // broken until reset
 
-/** What a barrier runs when a generation is complete. */
+/**
+ * What a barrier runs when a generation is complete (see {@link BarrierOptions.action}).
+ *
+ * @example
+ * ```ts
+ * import { Barrier, type BarrierAction } from 'shared-sync';
+ * const announce: BarrierAction = () => console.log('everyone is here');
+ * const barrier = new Barrier(3, { action: announce });
+ * ```
+ */
 export type BarrierAction = () => void;
 
-/** Options of a {@link Barrier}. */
+/**
+ * Options of a {@link Barrier}.
+ *
+ * @example
+ * ```ts
+ * import { Barrier, type BarrierOptions } from 'shared-sync';
+ * const options: BarrierOptions = { timeout: 5000, action: () => console.log('round complete') };
+ * const barrier = new Barrier(2, options);
+ * ```
+ */
 export interface BarrierOptions {
   /**
    * Called once per generation, in the thread of the last party to arrive, before any party is released

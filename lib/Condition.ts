@@ -88,7 +88,16 @@ const P_LIVE = 3;
 const P_GRANTS = 4;
 const O_LIVE = 5;
 
-/** The locks a condition can be built over. */
+/**
+ * The locks a condition can be built over.
+ *
+ * @example
+ * ```ts
+ * import { Condition, type ConditionLock, Lock } from 'shared-sync';
+ * const lock: ConditionLock = new Lock();
+ * const ready = new Condition(lock);
+ * ```
+ */
 export type ConditionLock = Lock | RLock;
 
 function isConditionLock(value: unknown): value is ConditionLock {

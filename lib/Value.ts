@@ -650,7 +650,17 @@ export function initializeRawValue<T extends ValueType>(at: Placement, type: T):
   return new RawValue<T>(at);
 }
 
-/** A lock a {@link Value} or {@link SharedArray} may use: a {@link Lock} or an {@link RLock}. */
+/**
+ * A lock a {@link Value} or {@link SharedArray} may use: a {@link Lock} or an {@link RLock}.
+ *
+ * @example
+ * ```ts
+ * import { type AnyLock, Lock, Value } from 'shared-sync';
+ * const lock: AnyLock = new Lock();
+ * const hits = new Value('int32', 0, { lock });
+ * hits.getLock().runExclusiveSync(() => (hits.value += 1));
+ * ```
+ */
 export type AnyLock = Lock | RLock;
 
 /**

@@ -48,6 +48,15 @@ export interface AcquireOptions extends WaitOptions {
 /**
  * Releases what an async acquire took. Calling it a second time does nothing, so a releaser can never release
  * somebody else's acquisition.
+ *
+ * @example
+ * ```ts
+ * import { Lock, type Releaser } from 'shared-sync';
+ * const lock = new Lock();
+ * const release: Releaser = await lock.acquire();
+ * release();
+ * release(); // does nothing: the acquisition was already released
+ * ```
  */
 export type Releaser = () => void;
 

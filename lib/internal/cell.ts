@@ -27,7 +27,16 @@
  * @module
  */
 
-/** The element types of shared values and arrays. */
+/**
+ * The element types of shared values and arrays.
+ *
+ * @example
+ * ```ts
+ * import { RawValue, type ValueType } from 'shared-sync';
+ * const type: ValueType = 'float64';
+ * const temperature = new RawValue(type, 21.5);
+ * ```
+ */
 export type ValueType =
   | 'bool'
   | 'int8'
@@ -41,16 +50,55 @@ export type ValueType =
   | 'bigint64'
   | 'biguint64';
 
-/** The integer types whose values are JS numbers. */
+/**
+ * The integer types whose values are JS numbers.
+ *
+ * @example
+ * ```ts
+ * import { type IntegerType, RawValue } from 'shared-sync';
+ * const type: IntegerType = 'uint16';
+ * const port = new RawValue(type, 8080);
+ * ```
+ */
 export type IntegerType = 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32';
 
-/** The 64-bit integer types, whose values are JS bigints. */
+/**
+ * The 64-bit integer types, whose values are JS bigints.
+ *
+ * @example
+ * ```ts
+ * import { type BigIntType, RawValue } from 'shared-sync';
+ * const type: BigIntType = 'biguint64';
+ * const bytes = new RawValue(type, 0n);
+ * bytes.add(4096n);
+ * ```
+ */
 export type BigIntType = 'bigint64' | 'biguint64';
 
-/** The types that offer atomic `add` and `sub`. */
+/**
+ * The types that offer atomic `add` and `sub`.
+ *
+ * @example
+ * ```ts
+ * import { type CountingType, RawValue } from 'shared-sync';
+ * const type: CountingType = 'int32';
+ * const counter = new RawValue(type, 0);
+ * counter.add(1);
+ * ```
+ */
 export type CountingType = IntegerType | BigIntType;
 
-/** The JS type of a value of `T`: `boolean` for `'bool'`, `bigint` for the 64-bit integers, else `number`. */
+/**
+ * The JS type of a value of `T`: `boolean` for `'bool'`, `bigint` for the 64-bit integers, else `number`.
+ *
+ * @example
+ * ```ts
+ * import type { ValueOf } from 'shared-sync';
+ * const flag: ValueOf<'bool'> = true;
+ * const big: ValueOf<'bigint64'> = 1n;
+ * const ratio: ValueOf<'float32'> = 0.5;
+ * ```
+ */
 export type ValueOf<T extends ValueType> = T extends 'bool'
   ? boolean
   : T extends BigIntType
