@@ -17,19 +17,11 @@
 
 import { E_CANCELED, type MutexInterface } from 'async-mutex';
 import { LockNotHeldError, TimeoutError } from './errors';
-import { lockPlan, spinLock, tryLock, UNLOCKED, unlock, unlockedPlan } from './internal/mutex';
+import { lockPlan, spinLock, tryLock, UNLOCKED, unlock, waitUnlocked } from './internal/mutex';
 import { guardOf, holdSync, onceReleaser, parseWait, runHolding, runHoldingSync } from './internal/options';
 import { allocate, attach, defineKind, type Placement, registerReviver } from './internal/shared';
 import { type Resource, type Turnstile, turnstileOf } from './internal/turnstile';
-import {
-  assertCanBlock,
-  checkTimeout,
-  deadlineOf,
-  mayBlock,
-  type WaitPlan,
-  waitAsync,
-  waitSync,
-} from './internal/wait';
+import { assertCanBlock, checkTimeout, deadlineOf, mayBlock, type WaitPlan, waitSync } from './internal/wait';
 import type { AcquireOptions, Guard, Releaser } from './options';
 
 const KIND = defineKind('Lock', 1, 8);
@@ -225,16 +217,7 @@ export class Lock implements MutexInterface {
     if (turnstile.isEmpty() && tryLock(this.#view, STATE)) {
       return Promise.resolve(this.#releaser());
     }
-    const { timeout } = parsed;
-    return turnstile
-      .enqueue(
-        parsed.priority,
-        1,
-        parsed.deadline,
-        parsed.signal,
-        () => new TimeoutError(`Lock.acquire: timed out after ${timeout} ms`, timeout),
-      )
-      .then(() => this.#releaser());
+    return turnstile.acquire(parsed, 1, 'Lock.acquire').then(() => this.#releaser());
   }
 
   #releaser(): Releaser {
@@ -352,12 +335,8 @@ export class Lock implements MutexInterface {
    * await lock.waitForUnlock(); // resolves at once: nobody holds it
    * ```
    */
-  async waitForUnlock(options?: number | AcquireOptions): Promise<void> {
-    const { deadline, signal, timeout } = parseWait(options, 'Lock.waitForUnlock');
-    const plan = unlockedPlan(this.#view, STATE);
-    if (!(await waitAsync(plan, deadline, signal))) {
-      throw new TimeoutError(`Lock.waitForUnlock: timed out after ${timeout} ms`, timeout);
-    }
+  waitForUnlock(options?: number | AcquireOptions): Promise<void> {
+    return waitUnlocked(this.#view, STATE, options, 'Lock.waitForUnlock');
   }
 
   /**

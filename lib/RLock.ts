@@ -40,20 +40,12 @@
 
 import { E_CANCELED, type MutexInterface } from 'async-mutex';
 import { LockNotHeldError, TimeoutError } from './errors';
-import { lockPlan, spinLock, tryLock, UNLOCKED, unlock, unlockedPlan } from './internal/mutex';
+import { lockPlan, spinLock, tryLock, UNLOCKED, unlock, waitUnlocked } from './internal/mutex';
 import { guardOf, holdSync, onceReleaser, parseWait, runHolding, runHoldingSync } from './internal/options';
 import { allocate, attach, defineKind, type Placement, registerReviver } from './internal/shared';
 import { currentThreadId } from './internal/thread';
 import { type Resource, type Turnstile, turnstileOf } from './internal/turnstile';
-import {
-  assertCanBlock,
-  checkTimeout,
-  deadlineOf,
-  mayBlock,
-  type WaitPlan,
-  waitAsync,
-  waitSync,
-} from './internal/wait';
+import { assertCanBlock, checkTimeout, deadlineOf, mayBlock, type WaitPlan, waitSync } from './internal/wait';
 import type { AcquireOptions, Guard, Releaser } from './options';
 
 const KIND = defineKind('RLock', 2, 16);
@@ -309,16 +301,7 @@ export class RLock implements MutexInterface {
       this.#own(1);
       return Promise.resolve(this.#releaser());
     }
-    const { timeout } = parsed;
-    return turnstile
-      .enqueue(
-        parsed.priority,
-        1,
-        parsed.deadline,
-        parsed.signal,
-        () => new TimeoutError(`RLock.acquire: timed out after ${timeout} ms`, timeout),
-      )
-      .then(() => this.#releaser());
+    return turnstile.acquire(parsed, 1, 'RLock.acquire').then(() => this.#releaser());
   }
 
   #releaser(): Releaser {
@@ -422,12 +405,8 @@ export class RLock implements MutexInterface {
    * await new RLock().waitForUnlock(); // resolves at once
    * ```
    */
-  async waitForUnlock(options?: number | AcquireOptions): Promise<void> {
-    const { deadline, signal, timeout } = parseWait(options, 'RLock.waitForUnlock');
-    const plan = unlockedPlan(this.#view, STATE);
-    if (!(await waitAsync(plan, deadline, signal))) {
-      throw new TimeoutError(`RLock.waitForUnlock: timed out after ${timeout} ms`, timeout);
-    }
+  waitForUnlock(options?: number | AcquireOptions): Promise<void> {
+    return waitUnlocked(this.#view, STATE, options, 'RLock.waitForUnlock');
   }
 
   /**

@@ -21,7 +21,9 @@
  * @module
  */
 
-import { SPIN_LIMIT, type WaitPlan, wake } from './wait';
+import type { AcquireOptions } from '../options';
+import { parseWait, timedOut } from './options';
+import { SPIN_LIMIT, type WaitPlan, waitAsync, wake } from './wait';
 
 export const UNLOCKED = 0; // free
 export const LOCKED = 1; // held, nobody parked
@@ -83,4 +85,15 @@ export function unlockedPlan(view: Int32Array, index: number): WaitPlan {
       }
     },
   };
+}
+
+/** `waitForUnlock()` of a mutex word: resolves once it is observed UNLOCKED, rejects with TimeoutError at the deadline. */
+export async function waitUnlocked(
+  view: Int32Array,
+  index: number,
+  options: number | AcquireOptions | undefined,
+  api: string,
+): Promise<void> {
+  const { deadline, signal, timeout } = parseWait(options, api);
+  if (!(await waitAsync(unlockedPlan(view, index), deadline, signal))) throw timedOut(api, timeout);
 }

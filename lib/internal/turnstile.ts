@@ -13,6 +13,7 @@
  * @module
  */
 
+import { type ParsedWait, timedOut } from './options';
 import { remaining, type WaitPlan, waitAsync } from './wait';
 
 /** What a primitive gives its turnstile: how to take `weight` units and how to give them back. */
@@ -99,6 +100,13 @@ export class Turnstile {
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#insert(entry);
     });
+  }
+
+  /** {@link Turnstile.enqueue} with parsed `{ timeout, signal, priority }`; a timeout rejects with `TimeoutError`. */
+  acquire(parsed: ParsedWait, weight: number, api: string): Promise<void> {
+    return this.enqueue(parsed.priority, weight, parsed.deadline, parsed.signal, () =>
+      timedOut(api, parsed.timeout),
+    );
   }
 
   /** Rejects every queued acquirer of this thread with `reason` (async-mutex's `cancel()`). */
