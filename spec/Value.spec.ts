@@ -276,60 +276,33 @@ describe('Value', () => {
     expect(() => Value.from(structuredClone(new RawValue('int8')))).toThrow(/got a clone of a RawValue/);
   });
 
-  it('makes value += 1 exact under its lock: 4 workers × 10,000 (sync acquire)', async () => {
+  /** Runs 4 `value-counter` workers in `mode`, `iterations` each, on a fresh int32 Value; returns it. */
+  async function countInWorkers(mode: string, iterations: number): Promise<Value<'int32'>> {
     const counter = new Value('int32', 0);
     const start = new Value('int32', 0, { lock: false });
-    const data = Array.from({ length: 4 }, () => ({
-      counter,
-      start,
-      workers: 4,
-      iterations: 10_000,
-      mode: 'locked',
-    }));
+    const data = Array.from({ length: 4 }, () => ({ counter, start, workers: 4, iterations, mode }));
     await runAll('value-counter', data, 30_000);
+    return counter;
+  }
+
+  it('makes value += 1 exact under its lock: 4 workers × 10,000 (sync acquire)', async () => {
+    const counter = await countInWorkers('locked', 10_000);
     expect(counter.value).toBe(40_000);
   });
 
   it('makes value += 1 exact under its lock with async acquires: 4 workers × 500', async () => {
-    const counter = new Value('int32', 0);
-    const start = new Value('int32', 0, { lock: false });
-    const data = Array.from({ length: 4 }, () => ({
-      counter,
-      start,
-      workers: 4,
-      iterations: 500,
-      mode: 'locked-async',
-    }));
-    await runAll('value-counter', data, 30_000);
+    const counter = await countInWorkers('locked-async', 500);
     expect(counter.value).toBe(2_000);
   });
 
   it('counts exactly with add() and no lock: 4 workers × 10,000', async () => {
-    const counter = new Value('int32', 0);
-    const start = new Value('int32', 0, { lock: false });
-    const data = Array.from({ length: 4 }, () => ({
-      counter,
-      start,
-      workers: 4,
-      iterations: 10_000,
-      mode: 'add',
-    }));
-    await runAll('value-counter', data, 30_000);
+    const counter = await countInWorkers('add', 10_000);
     expect(counter.value).toBe(40_000);
   });
 
   it('without the lock, value += 1 may lose updates but never invents any', async () => {
     // Lost updates are possible, not guaranteed (they depend on the scheduling): only the bounds are certain.
-    const counter = new Value('int32', 0);
-    const start = new Value('int32', 0, { lock: false });
-    const data = Array.from({ length: 4 }, () => ({
-      counter,
-      start,
-      workers: 4,
-      iterations: 10_000,
-      mode: 'unlocked',
-    }));
-    await runAll('value-counter', data, 30_000);
+    const counter = await countInWorkers('unlocked', 10_000);
     expect(counter.value).toBeGreaterThan(0);
     expect(counter.value).toBeLessThanOrEqual(40_000);
     console.log(`value += 1 without the lock: ${40_000 - counter.value} of 40000 updates lost in this run`);

@@ -12,7 +12,7 @@
  */
 
 import { parentPort, type Worker } from 'node:worker_threads';
-import { startTsWorker } from './ts-worker';
+import { nextMessage, startTsWorker } from './ts-worker';
 
 type FromWorker =
   | { kind: 'ready' }
@@ -20,42 +20,6 @@ type FromWorker =
   | { kind: 'error'; id: number; message: string };
 
 type ToWorker = { kind: 'job'; id: number; job: unknown } | { kind: 'abort'; id: number };
-
-/** A message from `worker` accepted by `accept`, within `timeoutMs`; rejects on error, exit or timeout. */
-function messageFrom(
-  worker: Worker,
-  timeoutMs: number,
-  accept: (m: FromWorker) => boolean,
-): Promise<FromWorker> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(new Error(`no answer from the worker within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const onMessage = (m: FromWorker): void => {
-      if (!accept(m)) return;
-      cleanup();
-      resolve(m);
-    };
-    const onError = (err: unknown): void => {
-      cleanup();
-      reject(err);
-    };
-    const onExit = (code: number): void => {
-      cleanup();
-      reject(new Error(`the worker exited (code ${code}) before answering`));
-    };
-    const cleanup = (): void => {
-      clearTimeout(timer);
-      worker.off('message', onMessage);
-      worker.off('error', onError);
-      worker.off('exit', onExit);
-    };
-    worker.on('message', onMessage);
-    worker.once('error', onError);
-    worker.once('exit', onExit);
-  });
-}
 
 /** A handle on a job running in a crew worker. */
 export interface JobRun<R> {
@@ -80,7 +44,7 @@ export class Crew {
     const workers = Array.from({ length: size }, () => startTsWorker(entry));
     const crew = new Crew(workers);
     try {
-      await Promise.all(workers.map((w) => messageFrom(w, timeoutMs, (m) => m.kind === 'ready')));
+      await Promise.all(workers.map((w) => nextMessage<FromWorker>(w, timeoutMs, (m) => m.kind === 'ready')));
     } catch (err) {
       await crew.close();
       throw err;
@@ -97,10 +61,12 @@ export class Crew {
     const worker = this.workers[index];
     if (!worker) throw new RangeError(`Crew.run: index must be below ${this.workers.length}, got ${index}`);
     const id = this.#nextId++;
-    const result = messageFrom(worker, timeoutMs, (m) => m.kind !== 'ready' && m.id === id).then((m) => {
-      if (m.kind === 'error') throw new Error(`worker ${index + 1}: ${m.message}`);
-      return (m as { value: R }).value;
-    });
+    const result = nextMessage<FromWorker>(worker, timeoutMs, (m) => m.kind !== 'ready' && m.id === id).then(
+      (m) => {
+        if (m.kind === 'error') throw new Error(`worker ${index + 1}: ${m.message}`);
+        return (m as { value: R }).value;
+      },
+    );
     worker.postMessage({ kind: 'job', id, job } satisfies ToWorker);
     return { id, result, abort: () => worker.postMessage({ kind: 'abort', id } satisfies ToWorker) };
   }

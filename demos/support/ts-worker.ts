@@ -37,3 +37,42 @@ export function exitOf(worker: Worker): Promise<number> {
     worker.once('exit', resolve);
   });
 }
+
+/**
+ * The next message from `worker` that `accept` takes, within `timeoutMs`. Rejects when the worker throws,
+ * exits first, or the time runs out, so that a broken worker fails the test instead of hanging it.
+ */
+export function nextMessage<T = unknown>(
+  worker: Worker,
+  timeoutMs: number,
+  accept: (message: T) => boolean = () => true,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`no message from the worker within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onMessage = (message: T): void => {
+      if (!accept(message)) return;
+      cleanup();
+      resolve(message);
+    };
+    const onError = (err: unknown): void => {
+      cleanup();
+      reject(err);
+    };
+    const onExit = (code: number): void => {
+      cleanup();
+      reject(new Error(`the worker exited with code ${code} before sending the expected message`));
+    };
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
+    worker.on('message', onMessage);
+    worker.once('error', onError);
+    worker.once('exit', onExit);
+  });
+}

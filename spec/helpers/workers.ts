@@ -4,7 +4,9 @@
  */
 
 import type { Worker, WorkerOptions } from 'node:worker_threads';
-import { startTsWorker } from '../../demos/support/ts-worker';
+import { nextMessage, startTsWorker } from '../../demos/support/ts-worker';
+
+export { nextMessage };
 
 const live = new Set<Worker>();
 
@@ -24,45 +26,6 @@ export async function terminateAll(): Promise<void> {
   const workers = [...live];
   live.clear();
   await Promise.all(workers.map((worker) => worker.terminate()));
-}
-
-/**
- * The next message from `worker` that `accept` takes, within `timeoutMs`. Rejects when the worker throws,
- * exits first, or the time runs out, so that a broken worker fails the test instead of hanging it.
- */
-export function nextMessage<T = unknown>(
-  worker: Worker,
-  timeoutMs: number,
-  accept: (message: T) => boolean = () => true,
-): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(new Error(`no message from the worker within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const onMessage = (message: T): void => {
-      if (!accept(message)) return;
-      cleanup();
-      resolve(message);
-    };
-    const onError = (err: unknown): void => {
-      cleanup();
-      reject(err);
-    };
-    const onExit = (code: number): void => {
-      cleanup();
-      reject(new Error(`the worker exited with code ${code} before sending the expected message`));
-    };
-    const cleanup = (): void => {
-      clearTimeout(timer);
-      worker.off('message', onMessage);
-      worker.off('error', onError);
-      worker.off('exit', onExit);
-    };
-    worker.on('message', onMessage);
-    worker.once('error', onError);
-    worker.once('exit', onExit);
-  });
 }
 
 /** A fixture's final report: fixtures post `{ done: result }` when they finish. */
