@@ -31,6 +31,8 @@ export interface Resource {
    * see `mutex.ts`); 0 when there is nothing to tell.
    */
   takeResult?(): number;
+  /** When `attempt` wants to run again although nothing woke it (see `WaitPlan.recheckAt`). */
+  recheckAt?(): number;
 }
 
 interface Entry {
@@ -67,6 +69,9 @@ export class Turnstile {
       },
       leave: resource.leave && (() => resource.leave!()),
       watchesDeaths: resource.takeResult !== undefined,
+      get recheckAt() {
+        return resource.recheckAt?.() ?? Number.POSITIVE_INFINITY;
+      },
     };
   }
 
@@ -147,6 +152,13 @@ export class Turnstile {
     if (at === 0) this.#kickServer();
   }
 
+  #failHead(reason: unknown): void {
+    const head = this.#entries.shift();
+    if (!head) return;
+    head.detach();
+    head.reject(reason);
+  }
+
   #kickServer(): void {
     this.#kick?.abort();
   }
@@ -159,8 +171,10 @@ export class Turnstile {
         let taken = false;
         try {
           taken = await waitAsync(this.#plan, Number.POSITIVE_INFINITY, kick.signal);
-        } catch {
-          // kicked: the head changed or the queue emptied; look again
+        } catch (err) {
+          // Kicked (the head changed or the queue emptied): look again. Anything else (a DeadlockError from the
+          // attempt) is the head's.
+          if (!kick.signal.aborted) this.#failHead(err);
         }
         this.#kick = undefined;
         const takenFor = this.#takenFor;

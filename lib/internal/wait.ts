@@ -303,6 +303,13 @@ export interface WaitPlan {
   leave?(): void;
   /** Whether `attempt` may finish because a thread died: the wait then also tries again after every death. */
   readonly watchesDeaths?: boolean;
+  /** A time (`performance.now()` clock) at which `attempt` wants to run again even if nothing woke it. */
+  readonly recheckAt?: number;
+}
+
+function parkUntil(plan: WaitPlan, deadline: number): number {
+  const recheck = plan.recheckAt;
+  return recheck !== undefined && recheck < deadline ? recheck : deadline;
 }
 
 /**
@@ -325,7 +332,7 @@ export function waitSync(plan: WaitPlan, deadline: number): boolean {
       if (expected === true) return true;
       if (remaining(deadline) <= 0) return false;
       if (deathCount() !== deaths) continue;
-      parkSync(plan.view, plan.index, expected, Math.min(deadline, now() + DEATH_POLL_MS));
+      parkSync(plan.view, plan.index, expected, Math.min(parkUntil(plan, deadline), now() + DEATH_POLL_MS));
     }
   } finally {
     plan.leave?.();
@@ -350,7 +357,7 @@ export async function waitAsync(
       if (expected === true) return true;
       if (remaining(deadline) <= 0) return false;
       if (watchesDeaths && deathCount() !== deaths) continue;
-      await parkAsync(plan.view, plan.index, expected, deadline, signal, keepAlive, deaths);
+      await parkAsync(plan.view, plan.index, expected, parkUntil(plan, deadline), signal, keepAlive, deaths);
     }
   } finally {
     plan.leave?.();
