@@ -59,6 +59,7 @@
  */
 
 import { DeadlockError, type DeadlockLink, LockOrderError } from '../errors';
+import { now } from './clock';
 import {
   GRAPH,
   isDead,
@@ -230,13 +231,13 @@ export class WaitSlot {
         this.#suspect = '';
         return { recheck: Number.POSITIVE_INFINITY };
       }
-      const now = performance.now();
+      const time = now();
       if (found.async) {
         if (found.key !== this.#suspect) {
           this.#suspect = found.key;
-          this.#since = now;
+          this.#since = time;
         }
-        if (now - this.#since < ASYNC_CONFIRM_MS) return { recheck: this.#since + ASYNC_CONFIRM_MS };
+        if (time - this.#since < ASYNC_CONFIRM_MS) return { recheck: this.#since + ASYNC_CONFIRM_MS };
       }
       const cycle = found.links;
       this.#suspect = '';

@@ -13,6 +13,7 @@
  * @module
  */
 
+import { clearTimer, setTimer } from './clock';
 import { type ParsedWait, timedOut } from './options';
 import { remaining, type WaitPlan, waitAsync } from './wait';
 
@@ -97,7 +98,7 @@ export class Turnstile {
       const onAbort = (): void => this.#leave(entry, signal!.reason);
       const onTimer = (): void => {
         const left = remaining(deadline);
-        if (left > 0) timer = setTimeout(onTimer, Math.max(1, left));
+        if (left > 0) timer = setTimer(onTimer, Math.max(1, left));
         else this.#leave(entry, timeoutError());
       };
       const entry: Entry = {
@@ -106,12 +107,11 @@ export class Turnstile {
         resolve,
         reject,
         detach() {
-          clearTimeout(timer);
+          clearTimer(timer);
           signal?.removeEventListener('abort', onAbort);
         },
       };
-      if (deadline !== Number.POSITIVE_INFINITY)
-        timer = setTimeout(onTimer, Math.max(1, remaining(deadline)));
+      if (deadline !== Number.POSITIVE_INFINITY) timer = setTimer(onTimer, Math.max(1, remaining(deadline)));
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#insert(entry);
     });
