@@ -20,8 +20,16 @@
 
 import { E_CANCELED, type MutexInterface } from 'async-mutex';
 import { LockNotHeldError, OwnerDiedError, TimeoutError } from './errors';
-import { acquiredInOrder, checkOrder, nameOf, orderMode, releasedInOrder } from './internal/deadlock';
 import {
+  acquiredInOrder,
+  checkOrder,
+  nameOf,
+  orderMode,
+  othersWaitFor,
+  releasedInOrder,
+} from './internal/deadlock';
+import {
+  heldByMe,
   initMutex,
   type LockPlan,
   lockPlan,
@@ -55,6 +63,9 @@ const ID = 2;
 
 /** Marks the internal constructor call that views existing memory (not reachable by accident). */
 const PLACED: unique symbol = Symbol('Lock.placed');
+
+/** Hand-overs in a row to this thread's own waiters while another thread waits (see `Lock.release`). */
+const HAND_OVER_BURST = 8;
 
 /**
  * A mutual-exclusion lock that works across worker threads: Python's `threading.Lock` /
@@ -94,6 +105,8 @@ export class Lock implements MutexInterface {
   readonly #view: Int32Array;
   #turnstileCache: Turnstile | undefined;
   #plan: LockPlan | undefined;
+  /** Hand-overs to this thread's own waiters since the last release through the shared word. */
+  #handOvers = 0;
 
   /** Bytes a `Lock` occupies in shared memory. */
   static readonly byteLength: number = KIND.byteLength;
@@ -251,9 +264,31 @@ export class Lock implements MutexInterface {
    * ```
    */
   release(): void {
+    const turnstile = this.#turnstileCache;
+    if (turnstile !== undefined && !turnstile.isEmpty() && this.#handOver(turnstile)) return;
     if (unlock(this.#view, STATE) === UNLOCKED)
       throw new LockNotHeldError('Lock.release: the lock is not held');
     if (orderMode !== 'off') releasedInOrder(Atomics.load(this.#view, ID));
+  }
+
+  /**
+   * A release in a thread whose own async acquirers are queued hands the lock straight to the first of them:
+   * the lock stays locked and the waiter resumes in a microtask, as with `async-mutex`. Bounded bias: while a
+   * waiter of another thread is known to wait (its wait is published, see `internal/deadlock.ts`), at most
+   * `HAND_OVER_BURST` (8) hand-overs happen in a row; the next release goes through the shared word, where the
+   * other thread competes on equal terms.
+   */
+  #handOver(turnstile: Turnstile): boolean {
+    if (!heldByMe(this.#view, STATE)) return false;
+    const id = Atomics.load(this.#view, ID);
+    if (this.#handOvers >= HAND_OVER_BURST && othersWaitFor(id)) {
+      this.#handOvers = 0;
+      return false;
+    }
+    if (!turnstile.handOver(1)) return false;
+    this.#handOvers++;
+    if (orderMode !== 'off') releasedInOrder(id);
+    return true;
   }
 
   /**

@@ -262,6 +262,17 @@ function isWaiting(tid: number): boolean {
   return false;
 }
 
+/** Whether a thread other than this one has a wait for lock `lock` published (for the hand-over's fairness). */
+export function othersWaitFor(lock: number): boolean {
+  const high = Atomics.load(view, WAITS_HIGH);
+  for (let i = 0; i < high; i++) {
+    const at = WAITS + i * WAIT_WORDS;
+    if (Atomics.load(view, at + LOCK) === lock && Atomics.load(view, at + TID) !== currentThreadId)
+      return true;
+  }
+  return false;
+}
+
 /**
  * Clears the edges "waits for `lock`, held by `holder`" after `holder`'s hold of it ended (a release that found
  * waiters). Runs on the contended release path only.

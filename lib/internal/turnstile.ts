@@ -82,6 +82,22 @@ export class Turnstile {
   }
 
   /**
+   * Hands what the caller is releasing (`weight` units) straight to the head of this thread's queue, without
+   * going through the shared word: the head resolves in a microtask. Returns false (and does nothing) when the
+   * head needs more than `weight`. The caller decides whether a hand-over is fair to other threads.
+   */
+  handOver(weight: number): boolean {
+    const head = this.#entries[0];
+    if (!head || head.weight > weight) return false;
+    this.#entries.shift();
+    head.detach();
+    head.resolve(0);
+    // The server's pending wait serves the next head; with nobody left, it must stop waiting.
+    if (this.#entries.length === 0) this.#kickServer();
+    return true;
+  }
+
+  /**
    * Queues an acquirer; resolves once `weight` units have been taken for it (to the resource's `takeResult`),
    * rejects with `timeoutError()` at the deadline or with `signal.reason` when aborted.
    */
