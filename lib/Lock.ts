@@ -7,6 +7,7 @@
  * | 0    | TAG   | kind tag (see `internal/shared.ts`)                            |
  * | 1    | STATE | the mutex word: holder id and state (below)                    |
  * | 2    | ID    | the lock's id in the thread registry (names, deadlock detection); written once |
+ * | 3-19 | NAME  | its name: byte length, then 64 bytes of UTF-8 (`internal/deadlock.ts`); written once |
  *
  * STATE is the three-state mutex word of `internal/mutex.ts` (Drepper, "Futexes Are Tricky", 2011, mutex 2):
  * UNLOCKED 0 (free), LOCKED 1 (held, nobody parked), CONTENDED 2 (held, threads may be parked). Its state table,
@@ -23,9 +24,10 @@ import { LockNotHeldError, OwnerDiedError, TimeoutError } from './errors';
 import {
   acquiredInOrder,
   checkOrder,
-  nameOf,
+  NAME_FIELD_WORDS,
   orderMode,
   othersWaitFor,
+  readName,
   releasedInOrder,
 } from './internal/deadlock';
 import {
@@ -56,10 +58,12 @@ import { type Resource, type Turnstile, turnstileOf } from './internal/turnstile
 import { assertCanBlock, checkTimeout, deadlineOf, mayBlock, waitSync } from './internal/wait';
 import type { AcquireOptions, Guard, MutexOptions, Releaser } from './options';
 
-const KIND = defineKind('Lock', 1, 16);
+const KIND = defineKind('Lock', 1, 80);
 
 const STATE = 1;
 const ID = 2;
+const NAME = 3;
+const WORDS = NAME + NAME_FIELD_WORDS;
 
 /** Marks the internal constructor call that views existing memory (not reachable by accident). */
 const PLACED: unique symbol = Symbol('Lock.placed');
@@ -124,11 +128,11 @@ export class Lock implements MutexInterface {
     if (options !== PLACED) {
       const name = parseMutexOptions(options, 'Lock');
       placement = allocate(KIND);
-      initMutex(new Int32Array(placement.buffer, placement.byteOffset, 3), STATE, name);
+      initMutex(new Int32Array(placement.buffer, placement.byteOffset, WORDS), STATE, NAME, 'Lock', name);
     }
     this.buffer = placement!.buffer;
     this.byteOffset = placement!.byteOffset;
-    this.#view = new Int32Array(this.buffer, this.byteOffset, 3);
+    this.#view = new Int32Array(this.buffer, this.byteOffset, WORDS);
   }
 
   /**
@@ -141,7 +145,7 @@ export class Lock implements MutexInterface {
    * ```
    */
   get name(): string {
-    return nameOf(Atomics.load(this.#view, ID), 'Lock');
+    return readName(this.#view, NAME);
   }
 
   /**
@@ -208,7 +212,7 @@ export class Lock implements MutexInterface {
     if (timeout === 0) return this.#tryAcquire();
     const deadline = deadlineOf(timeout, 'Lock.acquireSync');
     if (spinLock(this.#view, STATE)) return true;
-    const plan = (this.#plan ??= lockPlan(this.#view, STATE, 'Lock.acquireSync', false));
+    const plan = (this.#plan ??= lockPlan(this.#view, STATE, NAME, 'Lock.acquireSync', false));
     if (!waitSync(plan, deadline)) return false;
     if (plan.died !== 0) throw ownerDied('Lock.acquireSync', plan.died);
     return true;
@@ -366,7 +370,7 @@ export class Lock implements MutexInterface {
   #turnstile(): Turnstile {
     if (this.#turnstileCache) return this.#turnstileCache;
     const view = this.#view;
-    const plan = lockPlan(view, STATE, 'Lock.acquire', true);
+    const plan = lockPlan(view, STATE, NAME, 'Lock.acquire', true);
     const resource: Resource = {
       view,
       index: STATE,
