@@ -113,6 +113,13 @@ describe('deadlock demo', () => {
     );
   });
 
+  it('lock-order checking compares pairs of locks only: a lucky ring of three (A then B, B then C, C then A) goes unreported, as the Limits guide says', async () => {
+    const run = await runDeadlock({ variant: 'lucky', pausesMs: [0, 0, 0], boundMs: BOUND_MS }, crew);
+    expect(run.results.map((r) => r.reason ?? r.completed)).toEqual([true, true, true]);
+    expect(victimsOf(run)).toEqual([]);
+    expect(inversionsOf(run)).toEqual([]);
+  });
+
   it("with lock-order checking 'throw', the lucky run's inverting acquire is refused with LockOrderError before it waits, and the worker releases what it held", async () => {
     const run = await runDeadlock({ variant: 'lucky', pausesMs: [0, 0], boundMs: BOUND_MS }, throwing);
     expect(victimsOf(run)).toEqual([]);
