@@ -72,7 +72,7 @@ function deadlockLines(run: DeadlockRun, paint: Paint): string[] {
   const name = workerNamer(run);
   const lines = [
     paint.red(
-      `  DeadlockError in worker ${victim + 1}: its wait closed this cycle, so it was refused at once:`,
+      `  DeadlockError in worker ${victim + 1}: its wait closed this cycle, so it was refused instead of waiting:`,
     ),
   ];
   for (const link of refusal.cycle) {
