@@ -10,18 +10,38 @@
  * STATE is the three-state mutex word of `internal/mutex.ts` (Drepper, "Futexes Are Tricky", 2011, mutex 2):
  * UNLOCKED 0 (free), LOCKED 1 (held, nobody parked), CONTENDED 2 (held, threads may be parked). Its state table,
  * transitions and the argument for why no release can miss a waiter are there. The uncontended acquire is one
- * compare-exchange and the release one exchange, which wakes only when it replaced CONTENDED.
+ * compare-exchange and the release one exchange, which wakes only when it replaced CONTENDED. The word also
+ * names the thread that took the lock, so that the lock of a thread that died holding it is taken over by the
+ * next acquirer, who is told with {@link OwnerDiedError} (robust mutexes; see `internal/mutex.ts`).
  *
  * @module
  */
 
 import { E_CANCELED, type MutexInterface } from 'async-mutex';
-import { LockNotHeldError, TimeoutError } from './errors';
-import { lockPlan, spinLock, tryLock, UNLOCKED, unlock, waitUnlocked } from './internal/mutex';
-import { guardOf, holdSync, onceReleaser, parseWait, runHolding, runHoldingSync } from './internal/options';
+import { LockNotHeldError, type OwnerDiedError, TimeoutError } from './errors';
+import {
+  type LockPlan,
+  lockPlan,
+  spinLock,
+  tryLock,
+  tryLockOrTakeOver,
+  UNLOCKED,
+  unlock,
+  waitUnlocked,
+} from './internal/mutex';
+import {
+  guardOf,
+  holdSync,
+  onceReleaser,
+  ownerDied,
+  parseWait,
+  runHolding,
+  runHoldingSync,
+  scopedAcquire,
+} from './internal/options';
 import { allocate, attach, defineKind, type Placement, registerReviver } from './internal/shared';
 import { type Resource, type Turnstile, turnstileOf } from './internal/turnstile';
-import { assertCanBlock, checkTimeout, deadlineOf, mayBlock, type WaitPlan, waitSync } from './internal/wait';
+import { assertCanBlock, checkTimeout, deadlineOf, mayBlock, waitSync } from './internal/wait';
 import type { AcquireOptions, Guard, Releaser } from './options';
 
 const KIND = defineKind('Lock', 1, 8);
@@ -65,7 +85,7 @@ export class Lock implements MutexInterface {
   readonly byteOffset: number;
   readonly #view: Int32Array;
   #turnstileCache: Turnstile | undefined;
-  #plan: WaitPlan | undefined;
+  #plan: LockPlan | undefined;
 
   /** Bytes a `Lock` occupies in shared memory. */
   static readonly byteLength: number = KIND.byteLength;
@@ -106,6 +126,8 @@ export class Lock implements MutexInterface {
    * @returns `true` when the lock was acquired, `false` when the timeout ran out.
    * @throws RangeError for a negative, `NaN` or non-number timeout.
    * @throws {@link BlockingNotAllowedError} on a thread that may not block (a browser's main thread).
+   * @throws {@link OwnerDiedError} when the lock was taken over from a thread that died holding it: the lock
+   *   **is** held by the caller, who repairs what it protects and releases it.
    *
    * @example
    * ```ts
@@ -119,15 +141,20 @@ export class Lock implements MutexInterface {
     checkTimeout(timeout, 'Lock.acquireSync');
     if (!mayBlock) assertCanBlock('Lock.acquireSync', 'await lock.acquire()');
     if (tryLock(this.#view, STATE)) return true;
-    return timeout === 0 ? false : this.#acquireContendedSync(timeout);
+    return this.#acquireContendedSync(timeout);
   }
 
   #acquireContendedSync(timeout: number | undefined): boolean {
+    if (timeout === 0) return this.tryAcquire();
     const deadline = deadlineOf(timeout, 'Lock.acquireSync');
-    return spinLock(this.#view, STATE) || waitSync(this.#waitPlan(), deadline);
+    if (spinLock(this.#view, STATE)) return true;
+    const plan = this.#waitPlan();
+    if (!waitSync(plan, deadline)) return false;
+    if (plan.died !== 0) throw ownerDied('Lock.acquireSync', plan.died);
+    return true;
   }
 
-  #waitPlan(): WaitPlan {
+  #waitPlan(): LockPlan {
     this.#plan ??= lockPlan(this.#view, STATE);
     return this.#plan;
   }
@@ -136,6 +163,8 @@ export class Lock implements MutexInterface {
    * Acquires the lock if it is free, without waiting.
    *
    * @returns `true` when the lock was acquired.
+   * @throws {@link OwnerDiedError} when the lock was taken over from a thread that died holding it (the caller
+   *   holds it now).
    *
    * @example
    * ```ts
@@ -145,7 +174,10 @@ export class Lock implements MutexInterface {
    * ```
    */
   tryAcquire(): boolean {
-    return tryLock(this.#view, STATE);
+    if (tryLock(this.#view, STATE)) return true;
+    const taken = tryLockOrTakeOver(this.#view, STATE);
+    if (typeof taken === 'number') throw ownerDied('Lock.tryAcquire', taken);
+    return taken;
   }
 
   /**
@@ -192,6 +224,8 @@ export class Lock implements MutexInterface {
    * @returns The releaser; calling it releases the lock (a second call does nothing).
    * @throws (rejects) {@link TimeoutError} when the timeout runs out, `signal.reason` when the signal aborts,
    *   `async-mutex`'s `E_CANCELED` after {@link Lock.cancel}; the lock is then not taken later.
+   *   {@link OwnerDiedError} when the lock was taken over from a thread that died holding it: the lock **is**
+   *   held by the caller, who repairs what it protects and calls {@link Lock.release}.
    *
    * @example
    * ```ts
@@ -217,7 +251,10 @@ export class Lock implements MutexInterface {
     if (turnstile.isEmpty() && tryLock(this.#view, STATE)) {
       return Promise.resolve(this.#releaser());
     }
-    return turnstile.acquire(parsed, 1, 'Lock.acquire').then(() => this.#releaser());
+    return turnstile.acquire(parsed, 1, 'Lock.acquire').then((died) => {
+      if (died !== 0) throw ownerDied('Lock.acquire', died);
+      return this.#releaser();
+    });
   }
 
   #releaser(): Releaser {
@@ -233,6 +270,7 @@ export class Lock implements MutexInterface {
       index: STATE,
       attempt: () => plan.attempt(),
       giveBack: () => this.release(),
+      takeResult: () => plan.died,
     };
     this.#turnstileCache = turnstileOf(this.buffer, this.byteOffset, () => resource);
     return this.#turnstileCache;
@@ -255,7 +293,7 @@ export class Lock implements MutexInterface {
    * ```
    */
   runExclusive<T>(callback: MutexInterface.Worker<T>, options?: number | AcquireOptions): Promise<T> {
-    return runHolding(this.acquire(options), callback);
+    return runHolding(scopedAcquire(this.acquire(options), this), callback);
   }
 
   /**
@@ -317,7 +355,7 @@ export class Lock implements MutexInterface {
    * ```
    */
   async guard(options?: number | AcquireOptions): Promise<Guard> {
-    return guardOf(await this.acquire(options));
+    return guardOf(await scopedAcquire(this.acquire(options), this));
   }
 
   /**

@@ -21,6 +21,11 @@
  * the answer cannot be stale. The owner clears OWNER before it releases STATE, so the next holder never sees a
  * previous owner's id.
  *
+ * STATE itself also names the thread that took it (`internal/mutex.ts`), so that a thread that died owning
+ * the lock is recognised and the lock taken over by the next acquirer, who then owns it at depth 1 and is told
+ * with {@link OwnerDiedError}. The dead owner's OWNER and DEPTH are overwritten by the new owner's, and no
+ * other thread reads them meanwhile (OWNER is only ever compared with the reader's own id).
+ *
  * OWNER and DEPTH are therefore plain (non-`Atomics`) accesses, which keeps the uncontended path at one
  * compare-exchange and one exchange like {@link Lock}'s. That is sound under the JavaScript memory model:
  * aligned Int32 accesses do not tear; the holder's writes are ordered before the next holder's reads by the
@@ -39,13 +44,31 @@
  */
 
 import { E_CANCELED, type MutexInterface } from 'async-mutex';
-import { LockNotHeldError, TimeoutError } from './errors';
-import { lockPlan, spinLock, tryLock, UNLOCKED, unlock, waitUnlocked } from './internal/mutex';
-import { guardOf, holdSync, onceReleaser, parseWait, runHolding, runHoldingSync } from './internal/options';
+import { LockNotHeldError, type OwnerDiedError, TimeoutError } from './errors';
+import {
+  type LockPlan,
+  lockPlan,
+  spinLock,
+  tryLock,
+  tryLockOrTakeOver,
+  UNLOCKED,
+  unlock,
+  waitUnlocked,
+} from './internal/mutex';
+import {
+  guardOf,
+  holdSync,
+  onceReleaser,
+  ownerDied,
+  parseWait,
+  runHolding,
+  runHoldingSync,
+  scopedAcquire,
+} from './internal/options';
 import { allocate, attach, defineKind, type Placement, registerReviver } from './internal/shared';
 import { currentThreadId } from './internal/thread';
 import { type Resource, type Turnstile, turnstileOf } from './internal/turnstile';
-import { assertCanBlock, checkTimeout, deadlineOf, mayBlock, type WaitPlan, waitSync } from './internal/wait';
+import { assertCanBlock, checkTimeout, deadlineOf, mayBlock, waitSync } from './internal/wait';
 import type { AcquireOptions, Guard, Releaser } from './options';
 
 const KIND = defineKind('RLock', 2, 16);
@@ -84,7 +107,7 @@ export class RLock implements MutexInterface {
   readonly byteOffset: number;
   readonly #view: Int32Array;
   #turnstileCache: Turnstile | undefined;
-  #plan: WaitPlan | undefined;
+  #plan: LockPlan | undefined;
 
   /** Bytes an `RLock` occupies in shared memory. */
   static readonly byteLength: number = KIND.byteLength;
@@ -148,11 +171,11 @@ export class RLock implements MutexInterface {
     checkTimeout(timeout, 'RLock.acquireSync');
     if (!mayBlock) assertCanBlock('RLock.acquireSync', 'await rlock.acquire()');
     if (this.#reenter()) return true;
-    if (!tryLock(this.#view, STATE)) {
-      if (timeout === 0 || !this.#acquireContendedSync(timeout)) return false;
+    if (tryLock(this.#view, STATE)) {
+      this.#own(1);
+      return true;
     }
-    this.#own(1);
-    return true;
+    return this.#acquireContendedSync(timeout);
   }
 
   #reenter(): boolean {
@@ -162,11 +185,20 @@ export class RLock implements MutexInterface {
   }
 
   #acquireContendedSync(timeout: number | undefined): boolean {
+    if (timeout === 0) return this.tryAcquire();
     const deadline = deadlineOf(timeout, 'RLock.acquireSync');
-    return spinLock(this.#view, STATE) || waitSync(this.#waitPlan(), deadline);
+    if (spinLock(this.#view, STATE)) {
+      this.#own(1);
+      return true;
+    }
+    const plan = this.#waitPlan();
+    if (!waitSync(plan, deadline)) return false;
+    this.#own(1);
+    if (plan.died !== 0) throw ownerDied('RLock.acquireSync', plan.died);
+    return true;
   }
 
-  #waitPlan(): WaitPlan {
+  #waitPlan(): LockPlan {
     this.#plan ??= lockPlan(this.#view, STATE);
     return this.#plan;
   }
@@ -175,6 +207,8 @@ export class RLock implements MutexInterface {
    * Acquires the lock if it is free or already owned by this thread, without waiting.
    *
    * @returns `true` when acquired (or re-entered).
+   * @throws {@link OwnerDiedError} when the lock was taken over from a thread that died owning it (the calling
+   *   thread owns it now, at depth 1).
    *
    * @example
    * ```ts
@@ -185,8 +219,14 @@ export class RLock implements MutexInterface {
    */
   tryAcquire(): boolean {
     if (this.#reenter()) return true;
-    if (!tryLock(this.#view, STATE)) return false;
+    if (tryLock(this.#view, STATE)) {
+      this.#own(1);
+      return true;
+    }
+    const taken = tryLockOrTakeOver(this.#view, STATE);
+    if (taken === false) return false;
     this.#own(1);
+    if (taken !== true) throw ownerDied('RLock.tryAcquire', taken);
     return true;
   }
 
@@ -277,7 +317,8 @@ export class RLock implements MutexInterface {
    * @param options - A priority, or `{ timeout, signal, priority }`.
    * @returns The releaser; calling it releases one level (a second call does nothing).
    * @throws (rejects) {@link TimeoutError}, `signal.reason`, or `async-mutex`'s `E_CANCELED` after
-   *   {@link RLock.cancel}.
+   *   {@link RLock.cancel}; {@link OwnerDiedError} when the lock was taken over from a thread that died owning
+   *   it (the calling thread owns it now, at depth 1).
    *
    * @example
    * ```ts
@@ -301,7 +342,10 @@ export class RLock implements MutexInterface {
       this.#own(1);
       return Promise.resolve(this.#releaser());
     }
-    return turnstile.acquire(parsed, 1, 'RLock.acquire').then(() => this.#releaser());
+    return turnstile.acquire(parsed, 1, 'RLock.acquire').then((died) => {
+      if (died !== 0) throw ownerDied('RLock.acquire', died);
+      return this.#releaser();
+    });
   }
 
   #releaser(): Releaser {
@@ -316,12 +360,16 @@ export class RLock implements MutexInterface {
       index: STATE,
       attempt: () => {
         // The thread may have come to own the lock meanwhile (a sync acquire): then the head re-enters.
-        if (this.#reenter()) return true;
+        if (this.#reenter()) {
+          plan.died = 0;
+          return true;
+        }
         const result = plan.attempt();
         if (result === true) this.#own(1);
         return result;
       },
       giveBack: () => this.release(),
+      takeResult: () => plan.died,
     };
     this.#turnstileCache = turnstileOf(this.buffer, this.byteOffset, () => resource);
     return this.#turnstileCache;
@@ -338,7 +386,7 @@ export class RLock implements MutexInterface {
    * ```
    */
   runExclusive<T>(callback: MutexInterface.Worker<T>, options?: number | AcquireOptions): Promise<T> {
-    return runHolding(this.acquire(options), callback);
+    return runHolding(scopedAcquire(this.acquire(options), this), callback);
   }
 
   /**
@@ -391,7 +439,7 @@ export class RLock implements MutexInterface {
    * ```
    */
   async guard(options?: number | AcquireOptions): Promise<Guard> {
-    return guardOf(await this.acquire(options));
+    return guardOf(await scopedAcquire(this.acquire(options), this));
   }
 
   /**

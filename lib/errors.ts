@@ -201,3 +201,39 @@ export class TaskDoneError extends SharedSyncError {}
  * ```
  */
 export class CancelledError extends SharedSyncError {}
+
+/**
+ * The acquire that takes over a lock whose holder died holding it: the acquire **succeeded** (the caller now
+ * holds the lock) and reports that what the lock protects may be half-updated, as POSIX's `EOWNERDEAD` does for
+ * a robust mutex. Repair the protected state, then release the lock as usual. Exactly one acquirer is told per
+ * death; later acquirers see a normal lock.
+ *
+ * The scoped forms (`runExclusive`, `runExclusiveSync`, the guards) do not run their callback on such a lock:
+ * they release it and throw this error, so that a retry works.
+ *
+ * A holder counts as dead once its end was recorded: in Node, automatically when a worker created by a thread
+ * that has loaded the library ends (`terminate()`, an uncaught exception, `process.exit()`, returning from its
+ * script); elsewhere through `reportThreadExit()`.
+ *
+ * @example
+ * ```ts
+ * import { Lock, OwnerDiedError } from 'shared-sync';
+ * const lock = new Lock();
+ * try {
+ *   lock.acquireSync();
+ * } catch (err) {
+ *   if (!(err instanceof OwnerDiedError)) throw err;
+ *   console.log(`thread ${err.threadId} died holding the lock; repairing`);
+ *   // … repair what the lock protects …
+ * }
+ * lock.release();
+ * ```
+ */
+export class OwnerDiedError extends SharedSyncError {
+  /** The dead holder's thread id (Node's `worker.threadId`; see `getThreadId()`). */
+  readonly threadId: number;
+  constructor(message: string, threadId: number) {
+    super(message);
+    this.threadId = threadId;
+  }
+}

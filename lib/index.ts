@@ -18,6 +18,7 @@ export { Queue, type QueueOptions } from './Queue';
 export { RLock } from './RLock';
 export { BoundedSemaphore, Semaphore } from './Semaphore';
 export { RawArray, SharedArray, SharedArray as Array } from './SharedArray';
+export { getThreadId, reportThreadExit } from './threads';
 export type {
   AnyLock,
   BigIntType,
