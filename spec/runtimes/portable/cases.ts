@@ -14,6 +14,7 @@ import {
   Event,
   Lock,
   LockNotHeldError,
+  OwnerDiedError,
   Queue,
   QueueClosedError,
   RLock,
@@ -77,6 +78,63 @@ export async function resultOf<T>(worker: Worker, timeoutMs = WAIT_MS): Promise<
     (m) => typeof m === 'object' && m !== null && 'done' in m,
   );
   return message.done;
+}
+
+type How = 'terminate' | 'throw' | 'exit' | 'return';
+
+/**
+ * One owner death: a worker takes `lock` and dies holding it (`how`) while a sync waiter in another worker and an
+ * async acquire here wait. Exactly one of them takes the lock over and is told with OwnerDiedError naming the
+ * dead thread; the other gets the lock normally once the first releases it.
+ */
+async function ownerDies(spawn: CaseContext['spawn'], lock: Lock | RLock, how: How): Promise<void> {
+  const half = new Int32Array(new SharedArrayBuffer(4));
+  const holder = spawn('dier', { lock, half: half.buffer, how });
+  holder.on('error', () => {}); // 'throw' ends the holder with an uncaught exception, as the case wants
+  const exited = new Promise<void>((resolve) => holder.once('exit', () => resolve()));
+  const { threadId } = await nextMessage<{ threadId: number }>(holder, WAIT_MS, (m) => has(m, 'holding'));
+  const waiter = spawn('waiter', { lock });
+  await nextMessage(waiter, WAIT_MS, (m) => has(m, 'ready'));
+  waiter.postMessage('acquire');
+  const syncSide = nextMessage<{ acquired?: boolean; error?: string; message?: string }>(waiter, 20_000);
+  const asyncSide = lock.acquire({ timeout: 20_000 }).then(
+    (release) => ({ release, error: undefined as unknown }),
+    (error: unknown) => ({ release: undefined, error }),
+  );
+  if (how === 'terminate') await holder.terminate();
+  else if (how !== 'return') holder.postMessage('die');
+  await exited;
+
+  const first = await Promise.race([
+    syncSide.then((result) => ({ side: 'sync' as const, result })),
+    asyncSide.then((result) => ({ side: 'async' as const, result })),
+  ]);
+  if (first.side === 'sync') {
+    strictEqual(first.result.error, 'OwnerDiedError', `the sync waiter got ${JSON.stringify(first.result)}`);
+    ok(first.result.message?.includes(`thread ${threadId}`), first.result.message);
+    waiter.postMessage('release');
+    deepStrictEqual(await nextMessage(waiter), { released: true });
+    const other = await asyncSide;
+    strictEqual(other.error, undefined, 'the async acquire, after the sync taker released');
+    other.release!();
+  } else {
+    const { error } = first.result;
+    ok(error instanceof OwnerDiedError, `the async acquire got ${String(error)}`);
+    strictEqual(error.threadId, threadId);
+    strictEqual(lock.isLocked(), true, 'the taker holds the lock');
+    strictEqual(half[0], 1, 'the half-done update is there for the taker to repair');
+    lock.release();
+    deepStrictEqual(await syncSide, { acquired: true });
+    waiter.postMessage('release');
+    deepStrictEqual(await nextMessage(waiter), { released: true });
+  }
+  strictEqual(lock.isLocked(), false);
+  ok(lock.tryAcquire(), 'a later acquirer sees an ordinary lock');
+  lock.release();
+}
+
+function has(message: unknown, key: string): boolean {
+  return typeof message === 'object' && message !== null && key in message;
 }
 
 function cells(): Int32Array {
@@ -268,6 +326,22 @@ export const cases: Case[] = [
       ok(String((onQueue as { message?: string }).message).includes('shutdown'), 'the reason in the message');
       deepStrictEqual(signal, { aborted: true, reason: 'CancelledError', timeoutIsNot: true, qsize: 0 });
       strictEqual(flag.signal.aborted, true);
+    },
+  },
+  {
+    name: 'Owner death: a worker dying holding a Lock or an RLock (terminated, crashed, exited, returned) hands it over, told once',
+    async run({ spawn }) {
+      for (const create of [() => new Lock(), () => new RLock()]) {
+        for (const how of ['terminate', 'throw', 'exit', 'return'] as const) {
+          const lock = create();
+          try {
+            await ownerDies(spawn, lock, how);
+          } catch (err) {
+            (err as Error).message = `${lock.constructor.name}, ${how}: ${(err as Error).message}`;
+            throw err;
+          }
+        }
+      }
     },
   },
 ];

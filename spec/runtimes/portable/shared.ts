@@ -9,7 +9,9 @@ export type Role =
   | 'event'
   | 'condition'
   | 'barrier'
-  | 'cancel';
+  | 'cancel'
+  | 'dier'
+  | 'waiter';
 
 /** Slots of the counting cases' `Int32Array`. */
 export const COUNTER = 0; // incremented once per critical section

@@ -9,10 +9,12 @@ import {
   CancelFlag,
   Condition,
   Event,
+  getThreadId,
   Lock,
   Queue,
   QueueClosedError,
   RLock,
+  revive,
   Semaphore,
   TimeoutError,
 } from '../../../lib/index';
@@ -177,6 +179,41 @@ const roles: Record<Role, () => Promise<void> | void> = {
       timeoutIsNot: !(signal.reason instanceof TimeoutError),
       qsize: queue.qsize(),
     });
+  },
+
+  async dier() {
+    // Takes the lock (twice for an RLock), half-updates what it protects, then dies holding it as told.
+    const { lock } = revive({ lock: data.lock as Lock | RLock });
+    const half = new Int32Array(data.half as SharedArrayBuffer);
+    for (let i = 0; i < (lock instanceof RLock ? 2 : 1); i++) lock.acquireSync(10_000);
+    half[0] += 1;
+    parentPort!.postMessage({ holding: true, threadId: getThreadId() });
+    if (data.how === 'terminate') {
+      setInterval(() => {}, 1 << 30); // alive, holding the lock, until terminated
+    } else if (data.how !== 'return') {
+      parentPort!.once('message', () => {
+        if (data.how === 'throw') throw new Error('the holder crashed');
+        process.exit(3);
+      });
+    }
+  },
+
+  waiter() {
+    // Blocks in acquireSync when told; reports what it got; releases when told.
+    const { lock } = revive({ lock: data.lock as Lock | RLock });
+    parentPort!.on('message', (message) => {
+      if (message === 'acquire') {
+        try {
+          parentPort!.postMessage({ acquired: lock.acquireSync(20_000) });
+        } catch (err) {
+          parentPort!.postMessage({ error: (err as Error).name, message: (err as Error).message });
+        }
+      } else {
+        lock.release();
+        parentPort!.postMessage({ released: true });
+      }
+    });
+    parentPort!.postMessage({ ready: true });
   },
 };
 
