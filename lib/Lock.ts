@@ -2,10 +2,11 @@
  * `Lock`: a mutual-exclusion lock shared by every thread that holds a handle to it.
  *
  * ## Memory layout (Int32 words from `byteOffset`)
- * | word | name  | meaning                              |
- * |------|-------|--------------------------------------|
- * | 0    | TAG   | kind tag (see `internal/shared.ts`)  |
- * | 1    | STATE | one of the states below              |
+ * | word | name  | meaning                                                        |
+ * |------|-------|----------------------------------------------------------------|
+ * | 0    | TAG   | kind tag (see `internal/shared.ts`)                            |
+ * | 1    | STATE | the mutex word: holder id and state (below)                    |
+ * | 2    | ID    | the lock's id in the thread registry (names, deadlock detection); written once |
  *
  * STATE is the three-state mutex word of `internal/mutex.ts` (Drepper, "Futexes Are Tricky", 2011, mutex 2):
  * UNLOCKED 0 (free), LOCKED 1 (held, nobody parked), CONTENDED 2 (held, threads may be parked). Its state table,
@@ -18,8 +19,10 @@
  */
 
 import { E_CANCELED, type MutexInterface } from 'async-mutex';
-import { LockNotHeldError, type OwnerDiedError, TimeoutError } from './errors';
+import { LockNotHeldError, OwnerDiedError, TimeoutError } from './errors';
+import { acquiredInOrder, checkOrder, nameOf, orderMode, releasedInOrder } from './internal/deadlock';
 import {
+  initMutex,
   type LockPlan,
   lockPlan,
   spinLock,
@@ -34,6 +37,7 @@ import {
   holdSync,
   onceReleaser,
   ownerDied,
+  parseMutexOptions,
   parseWait,
   runHolding,
   runHoldingSync,
@@ -42,11 +46,15 @@ import {
 import { allocate, attach, defineKind, type Placement, registerReviver } from './internal/shared';
 import { type Resource, type Turnstile, turnstileOf } from './internal/turnstile';
 import { assertCanBlock, checkTimeout, deadlineOf, mayBlock, waitSync } from './internal/wait';
-import type { AcquireOptions, Guard, Releaser } from './options';
+import type { AcquireOptions, Guard, MutexOptions, Releaser } from './options';
 
-const KIND = defineKind('Lock', 1, 8);
+const KIND = defineKind('Lock', 1, 16);
 
 const STATE = 1;
+const ID = 2;
+
+/** Marks the internal constructor call that views existing memory (not reachable by accident). */
+const PLACED: unique symbol = Symbol('Lock.placed');
 
 /**
  * A mutual-exclusion lock that works across worker threads: Python's `threading.Lock` /
@@ -90,14 +98,37 @@ export class Lock implements MutexInterface {
   /** Bytes a `Lock` occupies in shared memory. */
   static readonly byteLength: number = KIND.byteLength;
 
-  /** Creates a new, unlocked lock in a fresh `SharedArrayBuffer`. */
-  constructor();
+  /**
+   * Creates a new, unlocked lock in a fresh `SharedArrayBuffer`.
+   *
+   * @param options - `{ name }`: the name shown in every thread's error messages about this lock.
+   * @throws TypeError for anything but an options object with a string `name`.
+   */
+  constructor(options?: MutexOptions);
   /** @internal Views the lock at `placement` (already initialized). */
-  constructor(placement: Placement);
-  constructor(placement: Placement = allocate(KIND)) {
-    this.buffer = placement.buffer;
-    this.byteOffset = placement.byteOffset;
-    this.#view = new Int32Array(placement.buffer, placement.byteOffset, 2);
+  constructor(placed: typeof PLACED, placement: Placement);
+  constructor(options?: MutexOptions | typeof PLACED, placement?: Placement) {
+    if (options !== PLACED) {
+      const name = parseMutexOptions(options, 'Lock');
+      placement = allocate(KIND);
+      initMutex(new Int32Array(placement.buffer, placement.byteOffset, 3), STATE, name);
+    }
+    this.buffer = placement!.buffer;
+    this.byteOffset = placement!.byteOffset;
+    this.#view = new Int32Array(this.buffer, this.byteOffset, 3);
+  }
+
+  /**
+   * The lock's name (`new Lock({ name })`), or its generated label (`Lock#12`), the same in every thread.
+   *
+   * @example
+   * ```ts
+   * import { Lock } from 'shared-sync';
+   * console.log(new Lock({ name: 'accounts' }).name); // accounts
+   * ```
+   */
+  get name(): string {
+    return nameOf(Atomics.load(this.#view, ID), 'Lock');
   }
 
   /**
@@ -115,7 +146,7 @@ export class Lock implements MutexInterface {
    * ```
    */
   static from(received: unknown): Lock {
-    return new Lock(attach(KIND, received));
+    return new Lock(PLACED, attach(KIND, received));
   }
 
   /**
@@ -140,23 +171,34 @@ export class Lock implements MutexInterface {
   acquireSync(timeout?: number): boolean {
     checkTimeout(timeout, 'Lock.acquireSync');
     if (!mayBlock) assertCanBlock('Lock.acquireSync', 'await lock.acquire()');
+    if (orderMode !== 'off') return this.#acquireCheckedSync(timeout);
     if (tryLock(this.#view, STATE)) return true;
     return this.#acquireContendedSync(timeout);
   }
 
+  #acquireCheckedSync(timeout: number | undefined): boolean {
+    const id = Atomics.load(this.#view, ID);
+    checkOrder(id, 'Lock.acquireSync');
+    let acquired = false;
+    try {
+      acquired = tryLock(this.#view, STATE) || this.#acquireContendedSync(timeout);
+      return acquired;
+    } catch (err) {
+      acquired = err instanceof OwnerDiedError;
+      throw err;
+    } finally {
+      if (acquired) acquiredInOrder(id, true);
+    }
+  }
+
   #acquireContendedSync(timeout: number | undefined): boolean {
-    if (timeout === 0) return this.tryAcquire();
+    if (timeout === 0) return this.#tryAcquire();
     const deadline = deadlineOf(timeout, 'Lock.acquireSync');
     if (spinLock(this.#view, STATE)) return true;
-    const plan = this.#waitPlan();
+    const plan = (this.#plan ??= lockPlan(this.#view, STATE, 'Lock.acquireSync', false));
     if (!waitSync(plan, deadline)) return false;
     if (plan.died !== 0) throw ownerDied('Lock.acquireSync', plan.died);
     return true;
-  }
-
-  #waitPlan(): LockPlan {
-    this.#plan ??= lockPlan(this.#view, STATE);
-    return this.#plan;
   }
 
   /**
@@ -174,6 +216,21 @@ export class Lock implements MutexInterface {
    * ```
    */
   tryAcquire(): boolean {
+    if (orderMode === 'off') return this.#tryAcquire();
+    let acquired = false;
+    try {
+      acquired = this.#tryAcquire();
+      return acquired;
+    } catch (err) {
+      acquired = err instanceof OwnerDiedError;
+      throw err;
+    } finally {
+      // A try-acquire cannot deadlock, so it records no ordering; what it holds orders later acquisitions.
+      if (acquired) acquiredInOrder(Atomics.load(this.#view, ID), false);
+    }
+  }
+
+  #tryAcquire(): boolean {
     if (tryLock(this.#view, STATE)) return true;
     const taken = tryLockOrTakeOver(this.#view, STATE);
     if (typeof taken === 'number') throw ownerDied('Lock.tryAcquire', taken);
@@ -196,6 +253,7 @@ export class Lock implements MutexInterface {
   release(): void {
     if (unlock(this.#view, STATE) === UNLOCKED)
       throw new LockNotHeldError('Lock.release: the lock is not held');
+    if (orderMode !== 'off') releasedInOrder(Atomics.load(this.#view, ID));
   }
 
   /**
@@ -248,10 +306,19 @@ export class Lock implements MutexInterface {
     }
     if (parsed.signal?.aborted) return Promise.reject(parsed.signal.reason);
     const turnstile = this.#turnstile();
+    if (orderMode !== 'off') {
+      try {
+        checkOrder(Atomics.load(this.#view, ID), 'Lock.acquire');
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     if (turnstile.isEmpty() && tryLock(this.#view, STATE)) {
+      if (orderMode !== 'off') acquiredInOrder(Atomics.load(this.#view, ID), true);
       return Promise.resolve(this.#releaser());
     }
     return turnstile.acquire(parsed, 1, 'Lock.acquire').then((died) => {
+      if (orderMode !== 'off') acquiredInOrder(Atomics.load(this.#view, ID), true);
       if (died !== 0) throw ownerDied('Lock.acquire', died);
       return this.#releaser();
     });
@@ -264,13 +331,15 @@ export class Lock implements MutexInterface {
   #turnstile(): Turnstile {
     if (this.#turnstileCache) return this.#turnstileCache;
     const view = this.#view;
-    const plan = this.#waitPlan();
+    const plan = lockPlan(view, STATE, 'Lock.acquire', true);
     const resource: Resource = {
       view,
       index: STATE,
       attempt: () => plan.attempt(),
+      leave: plan.leave,
       giveBack: () => this.release(),
       takeResult: () => plan.died,
+      recheckAt: () => plan.recheckAt,
     };
     this.#turnstileCache = turnstileOf(this.buffer, this.byteOffset, () => resource);
     return this.#turnstileCache;

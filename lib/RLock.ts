@@ -5,9 +5,10 @@
  * | word | name  | meaning                                                                    |
  * |------|-------|----------------------------------------------------------------------------|
  * | 0    | TAG   | kind tag (see `internal/shared.ts`)                                        |
- * | 1    | STATE | the three-state mutex word of `internal/mutex.ts` (UNLOCKED / LOCKED / CONTENDED) |
- * | 2    | OWNER | id of the owning thread (`internal/thread.ts`), 0 when free                |
- * | 3    | DEPTH | how many times the owner has acquired it without releasing                 |
+ * | 1    | STATE | the mutex word of `internal/mutex.ts` (holder id + UNLOCKED / LOCKED / CONTENDED) |
+ * | 2    | ID    | the lock's id in the thread registry (names, deadlock detection); written once |
+ * | 3    | OWNER | id of the owning thread (`internal/thread.ts`), 0 when free                |
+ * | 4    | DEPTH | how many times the owner has acquired it without releasing                 |
  *
  * ## States
  * | STATE     | OWNER | DEPTH | meaning                                          |
@@ -44,8 +45,10 @@
  */
 
 import { E_CANCELED, type MutexInterface } from 'async-mutex';
-import { LockNotHeldError, type OwnerDiedError, TimeoutError } from './errors';
+import { LockNotHeldError, OwnerDiedError, TimeoutError } from './errors';
+import { acquiredInOrder, checkOrder, nameOf, orderMode, releasedInOrder } from './internal/deadlock';
 import {
+  initMutex,
   type LockPlan,
   lockPlan,
   spinLock,
@@ -60,6 +63,7 @@ import {
   holdSync,
   onceReleaser,
   ownerDied,
+  parseMutexOptions,
   parseWait,
   runHolding,
   runHoldingSync,
@@ -69,13 +73,17 @@ import { allocate, attach, defineKind, type Placement, registerReviver } from '.
 import { currentThreadId } from './internal/thread';
 import { type Resource, type Turnstile, turnstileOf } from './internal/turnstile';
 import { assertCanBlock, checkTimeout, deadlineOf, mayBlock, waitSync } from './internal/wait';
-import type { AcquireOptions, Guard, Releaser } from './options';
+import type { AcquireOptions, Guard, MutexOptions, Releaser } from './options';
 
-const KIND = defineKind('RLock', 2, 16);
+const KIND = defineKind('RLock', 2, 24);
 
 const STATE = 1;
-const OWNER = 2;
-const DEPTH = 3;
+const ID = 2;
+const OWNER = 3;
+const DEPTH = 4;
+
+/** Marks the internal constructor call that views existing memory (not reachable by accident). */
+const PLACED: unique symbol = Symbol('RLock.placed');
 
 const NO_OWNER = 0;
 
@@ -112,14 +120,37 @@ export class RLock implements MutexInterface {
   /** Bytes an `RLock` occupies in shared memory. */
   static readonly byteLength: number = KIND.byteLength;
 
-  /** Creates a new, unlocked reentrant lock in a fresh `SharedArrayBuffer`. */
-  constructor();
+  /**
+   * Creates a new, unlocked reentrant lock in a fresh `SharedArrayBuffer`.
+   *
+   * @param options - `{ name }`: the name shown in every thread's error messages about this lock.
+   * @throws TypeError for anything but an options object with a string `name`.
+   */
+  constructor(options?: MutexOptions);
   /** @internal Views the lock at `placement` (already initialized). */
-  constructor(placement: Placement);
-  constructor(placement: Placement = allocate(KIND)) {
-    this.buffer = placement.buffer;
-    this.byteOffset = placement.byteOffset;
-    this.#view = new Int32Array(placement.buffer, placement.byteOffset, 4);
+  constructor(placed: typeof PLACED, placement: Placement);
+  constructor(options?: MutexOptions | typeof PLACED, placement?: Placement) {
+    if (options !== PLACED) {
+      const name = parseMutexOptions(options, 'RLock');
+      placement = allocate(KIND);
+      initMutex(new Int32Array(placement.buffer, placement.byteOffset, 5), STATE, name);
+    }
+    this.buffer = placement!.buffer;
+    this.byteOffset = placement!.byteOffset;
+    this.#view = new Int32Array(this.buffer, this.byteOffset, 5);
+  }
+
+  /**
+   * The lock's name (`new RLock({ name })`), or its generated label (`RLock#12`), the same in every thread.
+   *
+   * @example
+   * ```ts
+   * import { RLock } from 'shared-sync';
+   * console.log(new RLock({ name: 'audit' }).name); // audit
+   * ```
+   */
+  get name(): string {
+    return nameOf(Atomics.load(this.#view, ID), 'RLock');
   }
 
   /**
@@ -136,7 +167,7 @@ export class RLock implements MutexInterface {
    * ```
    */
   static from(received: unknown): RLock {
-    return new RLock(attach(KIND, received));
+    return new RLock(PLACED, attach(KIND, received));
   }
 
   #ownedByMe(): boolean {
@@ -171,11 +202,32 @@ export class RLock implements MutexInterface {
     checkTimeout(timeout, 'RLock.acquireSync');
     if (!mayBlock) assertCanBlock('RLock.acquireSync', 'await rlock.acquire()');
     if (this.#reenter()) return true;
+    if (orderMode !== 'off') return this.#acquireCheckedSync(timeout);
     if (tryLock(this.#view, STATE)) {
       this.#own(1);
       return true;
     }
     return this.#acquireContendedSync(timeout);
+  }
+
+  #acquireCheckedSync(timeout: number | undefined): boolean {
+    const id = Atomics.load(this.#view, ID);
+    checkOrder(id, 'RLock.acquireSync');
+    let acquired = false;
+    try {
+      if (tryLock(this.#view, STATE)) {
+        this.#own(1);
+        acquired = true;
+      } else {
+        acquired = this.#acquireContendedSync(timeout);
+      }
+      return acquired;
+    } catch (err) {
+      acquired = err instanceof OwnerDiedError;
+      throw err;
+    } finally {
+      if (acquired) acquiredInOrder(id, true);
+    }
   }
 
   #reenter(): boolean {
@@ -185,22 +237,17 @@ export class RLock implements MutexInterface {
   }
 
   #acquireContendedSync(timeout: number | undefined): boolean {
-    if (timeout === 0) return this.tryAcquire();
+    if (timeout === 0) return this.#tryAcquire();
     const deadline = deadlineOf(timeout, 'RLock.acquireSync');
     if (spinLock(this.#view, STATE)) {
       this.#own(1);
       return true;
     }
-    const plan = this.#waitPlan();
+    const plan = (this.#plan ??= lockPlan(this.#view, STATE, 'RLock.acquireSync', false));
     if (!waitSync(plan, deadline)) return false;
     this.#own(1);
     if (plan.died !== 0) throw ownerDied('RLock.acquireSync', plan.died);
     return true;
-  }
-
-  #waitPlan(): LockPlan {
-    this.#plan ??= lockPlan(this.#view, STATE);
-    return this.#plan;
   }
 
   /**
@@ -219,6 +266,20 @@ export class RLock implements MutexInterface {
    */
   tryAcquire(): boolean {
     if (this.#reenter()) return true;
+    if (orderMode === 'off') return this.#tryAcquire();
+    let acquired = false;
+    try {
+      acquired = this.#tryAcquire();
+      return acquired;
+    } catch (err) {
+      acquired = err instanceof OwnerDiedError;
+      throw err;
+    } finally {
+      if (acquired) acquiredInOrder(Atomics.load(this.#view, ID), false);
+    }
+  }
+
+  #tryAcquire(): boolean {
     if (tryLock(this.#view, STATE)) {
       this.#own(1);
       return true;
@@ -262,6 +323,7 @@ export class RLock implements MutexInterface {
   #releaseState(): void {
     this.#view[OWNER] = NO_OWNER;
     unlock(this.#view, STATE);
+    if (orderMode !== 'off') releasedInOrder(Atomics.load(this.#view, ID));
   }
 
   /**
@@ -338,11 +400,21 @@ export class RLock implements MutexInterface {
     if (parsed.signal?.aborted) return Promise.reject(parsed.signal.reason);
     if (this.#reenter()) return Promise.resolve(this.#releaser());
     const turnstile = this.#turnstile();
+    if (orderMode !== 'off') {
+      try {
+        checkOrder(Atomics.load(this.#view, ID), 'RLock.acquire');
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     if (turnstile.isEmpty() && tryLock(this.#view, STATE)) {
       this.#own(1);
+      if (orderMode !== 'off') acquiredInOrder(Atomics.load(this.#view, ID), true);
       return Promise.resolve(this.#releaser());
     }
     return turnstile.acquire(parsed, 1, 'RLock.acquire').then((died) => {
+      // A head that re-entered (the thread came to own the lock meanwhile) took no new hold.
+      if (orderMode !== 'off' && this.#view[DEPTH] === 1) acquiredInOrder(Atomics.load(this.#view, ID), true);
       if (died !== 0) throw ownerDied('RLock.acquire', died);
       return this.#releaser();
     });
@@ -354,7 +426,7 @@ export class RLock implements MutexInterface {
 
   #turnstile(): Turnstile {
     if (this.#turnstileCache) return this.#turnstileCache;
-    const plan = this.#waitPlan();
+    const plan = lockPlan(this.#view, STATE, 'RLock.acquire', true);
     const resource: Resource = {
       view: this.#view,
       index: STATE,
@@ -368,8 +440,10 @@ export class RLock implements MutexInterface {
         if (result === true) this.#own(1);
         return result;
       },
+      leave: plan.leave,
       giveBack: () => this.release(),
       takeResult: () => plan.died,
+      recheckAt: () => plan.recheckAt,
     };
     this.#turnstileCache = turnstileOf(this.buffer, this.byteOffset, () => resource);
     return this.#turnstileCache;
@@ -490,7 +564,13 @@ export class RLock implements MutexInterface {
       this.#view[DEPTH] += depth;
       return;
     }
-    if (!tryLock(this.#view, STATE)) this.#acquireContendedSync(undefined);
+    try {
+      if (!tryLock(this.#view, STATE)) this.#acquireContendedSync(undefined);
+    } catch (err) {
+      // Taken over from a dead owner: held all the same, so the levels are restored before the error goes on.
+      if (err instanceof OwnerDiedError) this.#own(depth);
+      throw err;
+    }
     this.#own(depth);
   }
 
@@ -498,7 +578,12 @@ export class RLock implements MutexInterface {
   async acquireRestore(depth: number): Promise<void> {
     // The releaser is dropped: the hold goes back to the caller, who releases it through the Condition's lock.
     // acquire() took one level (or re-entered a hold of another async task of this thread): add the rest.
-    await this.acquire();
+    try {
+      await this.acquire();
+    } catch (err) {
+      if (err instanceof OwnerDiedError) this.#view[DEPTH] += depth - 1;
+      throw err;
+    }
     this.#view[DEPTH] += depth - 1;
   }
 }

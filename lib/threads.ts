@@ -12,6 +12,9 @@
  * @module
  */
 
+// For the documentation links.
+import type { LockOrderError, OwnerDiedError } from './errors';
+import { type LockOrderMode, orderMode, setOrderMode } from './internal/deadlock';
 import { recordDeath } from './internal/registry';
 import { currentThreadId } from './internal/thread';
 
@@ -60,3 +63,59 @@ export function reportThreadExit(threadId: number): void {
   }
   recordDeath(threadId + 1);
 }
+
+/**
+ * Turns lock-order checking on or off (off by default), for tests and development: every acquisition of a
+ * `Lock` or `RLock` made while holding others records the pairs "held A while acquiring B", across all threads,
+ * and the first acquisition that inverts a recorded pair is reported even though nothing deadlocked yet, as
+ * Abseil's mutex and Linux's lockdep do.
+ *
+ * - `'warn'`: one `process.emitWarning` (type `LockOrderWarning`) per inverted pair, naming both locks, both
+ *   threads and both acquisition sites;
+ * - `'throw'`: the inverting acquire throws (or rejects with) {@link LockOrderError} before it waits;
+ * - `'off'`: nothing is recorded; checking then costs one branch per acquisition.
+ *
+ * The mode applies to the calling thread at once and to threads started after the call. To check every thread
+ * from its start, set the environment variable `SHARED_SYNC_LOCK_ORDER=warn` (or `throw`). Reentrant `RLock`
+ * acquisitions are not orderings; try-acquires record no pair (they cannot deadlock) but what they hold orders
+ * later acquisitions. Up to 1,024 pairs are recorded; after that, one warning says the table is full.
+ *
+ * @param mode - `'off'`, `'warn'` or `'throw'`.
+ * @throws TypeError for any other value.
+ *
+ * @example
+ * ```ts
+ * import { Lock, LockOrderError, setLockOrderChecking } from 'shared-sync';
+ * setLockOrderChecking('throw');
+ * const a = new Lock({ name: 'a' });
+ * const b = new Lock({ name: 'b' });
+ * a.runExclusiveSync(() => b.runExclusiveSync(() => {})); // records "a, then b"
+ * try {
+ *   b.runExclusiveSync(() => a.runExclusiveSync(() => {})); // "b, then a": an inversion
+ * } catch (err) {
+ *   console.log(err instanceof LockOrderError); // true
+ * }
+ * setLockOrderChecking('off');
+ * ```
+ */
+export function setLockOrderChecking(mode: LockOrderMode): void {
+  if (mode !== 'off' && mode !== 'warn' && mode !== 'throw') {
+    throw new TypeError(`setLockOrderChecking: mode must be 'off', 'warn' or 'throw', got ${String(mode)}`);
+  }
+  setOrderMode(mode);
+}
+
+/**
+ * The calling thread's lock-order checking mode (see {@link setLockOrderChecking}).
+ *
+ * @example
+ * ```ts
+ * import { getLockOrderChecking } from 'shared-sync';
+ * console.log(getLockOrderChecking()); // 'off' unless SHARED_SYNC_LOCK_ORDER is set
+ * ```
+ */
+export function getLockOrderChecking(): LockOrderMode {
+  return orderMode;
+}
+
+export type { LockOrderMode };

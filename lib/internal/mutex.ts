@@ -31,6 +31,11 @@
  * Sync waiters park in slices of {@link DEATH_POLL_MS} and async ones are woken by the registry's death watch
  * (`wait.ts`), so a death reaches every waiter without anybody notifying the lock word.
  *
+ * ## The lock id
+ * The word after the mutex word holds the lock's id (`deadlock.ts`): a waiter publishes "I wait for lock id, held
+ * by t" before it parks, so that a wait that would close a cycle fails with `DeadlockError`, and a release that
+ * replaced a CONTENDED word clears the edges that named its holder. Neither costs anything uncontended.
+ *
  * A thread that stops between any two steps here leaves a consistent word: every transition is one atomic
  * operation, and a dead holder's word is exactly what the takeover expects.
  *
@@ -42,6 +47,7 @@
  */
 
 import type { AcquireOptions } from '../options';
+import { deadlockError, newLockId, registerName, releasedContended, WaitSlot } from './deadlock';
 import { parseWait, timedOut } from './options';
 import { isDead } from './registry';
 import { currentThreadId } from './thread';
@@ -113,21 +119,41 @@ export function spinLock(view: Int32Array, index: number): boolean {
   return false;
 }
 
+/** Index of the lock id, relative to the mutex word. */
+const ID_OFFSET = 1;
+
+/** Initializes a new lock's words: a fresh id after the (zeroed, unlocked) mutex word, and its name if given. */
+export function initMutex(view: Int32Array, index: number, name: string | undefined): void {
+  const id = newLockId();
+  if (name !== undefined) registerName(id, name);
+  Atomics.store(view, index + ID_OFFSET, id);
+}
+
 /** A {@link WaitPlan} that acquires a mutex word; after it finished, `died` is the dead holder taken over (or 0). */
 export interface LockPlan extends WaitPlan {
   died: number;
+  recheckAt: number;
 }
 
 /**
- * The waiter's step: take the word when it is free or its holder is dead, otherwise mark it CONTENDED and park
- * on it.
+ * The waiter's step: take the word when it is free or its holder is dead, otherwise publish the wait (deadlock
+ * detection), mark the word CONTENDED and park on it. Throws `DeadlockError` (from `api`) when the wait would
+ * close a cycle. One plan serves one wait at a time: a lock keeps one for its sync acquires and one for the head
+ * of its thread's async acquirers.
  */
-export function lockPlan(view: Int32Array, index: number): LockPlan {
+export function lockPlan(view: Int32Array, index: number, api: string, async: boolean): LockPlan {
+  const slot = new WaitSlot();
+  const lockId = Atomics.load(view, index + ID_OFFSET);
   const plan: LockPlan = {
     view,
     index,
     died: 0,
+    recheckAt: Number.POSITIVE_INFINITY,
     watchesDeaths: true,
+    leave: () => {
+      slot.clear();
+      plan.recheckAt = Number.POSITIVE_INFINITY;
+    },
     attempt: () => {
       for (;;) {
         const word = Atomics.load(view, index);
@@ -146,9 +172,21 @@ export function lockPlan(view: Int32Array, index: number): LockPlan {
           }
           continue;
         }
-        if (isContended(word)) return word;
-        const announced = (word & ~STATE_BITS) | CONTENDED;
-        if (Atomics.compareExchange(view, index, word, announced) === word) return announced;
+        // Publish the edge first, then check that the word still names that holder (see `deadlock.ts`).
+        const changed = slot.publish(lockId, holder, async);
+        let expected = word;
+        if (isContended(word)) {
+          if (Atomics.load(view, index) !== word) continue;
+        } else {
+          expected = (word & ~STATE_BITS) | CONTENDED;
+          if (Atomics.compareExchange(view, index, word, expected) !== word) continue;
+        }
+        if (changed || plan.recheckAt !== Number.POSITIVE_INFINITY) {
+          const { cycle, recheck } = slot.detect();
+          if (cycle) throw deadlockError(api, cycle);
+          plan.recheckAt = recheck;
+        }
+        return expected;
       }
     },
   };
@@ -161,7 +199,10 @@ export function lockPlan(view: Int32Array, index: number): LockPlan {
  */
 export function unlock(view: Int32Array, index: number): number {
   const previous = Atomics.exchange(view, index, UNLOCKED);
-  if (isContended(previous)) wake(view, index);
+  if (isContended(previous)) {
+    releasedContended(Atomics.load(view, index + ID_OFFSET), holderOf(previous));
+    wake(view, index);
+  }
   return previous;
 }
 

@@ -6,7 +6,8 @@
  */
 
 import { OwnerDiedError, TimeoutError } from '../errors';
-import type { AcquireOptions, Guard, Releaser, WaitOptions } from '../options';
+import type { AcquireOptions, Guard, MutexOptions, Releaser, WaitOptions } from '../options';
+import { describe } from './shared';
 import { checkSignal, deadlineOf } from './wait';
 
 /** A parsed {@link AcquireOptions}. */
@@ -151,4 +152,22 @@ export async function runHolding<T>(acquired: Promise<Releaser>, callback: () =>
   } finally {
     release();
   }
+}
+
+/** Checks the options of `new Lock(…)` / `new RLock(…)`; returns the name, if any. */
+export function parseMutexOptions(options: unknown, api: string): string | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(
+      `${api}: options must be an object such as { name: 'accounts' }, got ${describe(options)}`,
+    );
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== 'name') throw new TypeError(`${api}: unknown option '${key}' (the only option is name)`);
+  }
+  const { name } = options as MutexOptions;
+  if (name !== undefined && typeof name !== 'string') {
+    throw new TypeError(`${api}: name must be a string, got ${describe(name)}`);
+  }
+  return name;
 }

@@ -22,11 +22,18 @@
  * recorded in one are not seen by the threads of the other (see the Limits guide).
  *
  * ## Memory layout (Int32 words)
- * | word           | name   | meaning                                                                      |
- * |----------------|--------|------------------------------------------------------------------------------|
- * | 0              | MAGIC  | `REGISTRY_MAGIC`: tells a registry from any other buffer                     |
- * | 1              | DEATHS | deaths recorded so far (monotonic); notified after every death               |
- * | 8 … 8+RING−1   | RING   | the ids of the last `RING_SIZE` threads that died, `RING[n % RING_SIZE]`     |
+ * | word           | name    | meaning                                                                     |
+ * |----------------|---------|-----------------------------------------------------------------------------|
+ * | 0              | MAGIC   | `REGISTRY_MAGIC`: tells a registry from any other buffer                    |
+ * | 1              | DEATHS  | deaths recorded so far (monotonic); notified after every death              |
+ * | 2              | GRAPH   | spinlock (0 free, 1 held) over the wait-for graph: see `deadlock.ts`        |
+ * | 3              | LOCK_IDS| the last lock id handed out (ids start at 1)                                |
+ * | 4              | WAITS_HIGH | how many wait slots have ever been claimed (scans stop there)            |
+ * | 5              | ORDER_MODE | lock-order checking: 0 off, 1 warn, 2 throw (`deadlock.ts`)              |
+ * | 8 … 8+RING−1   | RING    | the ids of the last `RING_SIZE` threads that died, `RING[n % RING_SIZE]`    |
+ * | WAITS …        | wait slots | `MAX_WAITS` slots of `WAIT_WORDS` words: who waits for which lock (`deadlock.ts`) |
+ * | NAMES …        | lock names | `MAX_NAMES` slots of `NAME_WORDS` words: lock id → name (`deadlock.ts`)   |
+ * | PAIRS …        | lock order | `MAX_PAIRS` slots of `PAIR_WORDS` words: "held A while acquiring B"       |
  *
  * Recording a death is two steps: `n = DEATHS++`, then `RING[n % RING_SIZE] = id`, then a notify on DEATHS.
  * A thread that reads DEATHS between the two steps scans a slot not yet written and misses the death once; the
@@ -45,16 +52,34 @@
 
 import { currentThreadId } from './thread';
 
-const REGISTRY_MAGIC = 0x5353_5247; // 'SSRG'
+const REGISTRY_MAGIC = 0x5353_5248; // 'SSRH' (version 2 of the layout)
 const MAGIC = 0;
 const DEATHS = 1;
+/** @internal Word indices used by `deadlock.ts`. */
+export const GRAPH = 2;
+export const LOCK_IDS = 3;
+export const WAITS_HIGH = 4;
+export const ORDER_MODE = 5;
 const RING = 8;
 /** How many deaths the registry remembers. */
 export const RING_SIZE = 1024;
-const WORDS = RING + RING_SIZE;
 
-const ENV_KEY = 'shared-sync:registry:v1';
-const GLOBAL_KEY = Symbol.for('shared-sync.registry.v1');
+/** Wait slots: one per lock wait in progress (a sync waiter, or the head of a thread's async acquirers). */
+export const MAX_WAITS = 512;
+export const WAIT_WORDS = 8;
+export const WAITS = RING + RING_SIZE;
+/** Lock names: id → UTF-8 name, for messages in any thread. */
+export const MAX_NAMES = 1024;
+export const NAME_WORDS = 18; // id, byte length, 64 bytes of UTF-8
+export const NAMES = WAITS + MAX_WAITS * WAIT_WORDS;
+/** Lock-order pairs. */
+export const MAX_PAIRS = 1024;
+export const PAIR_WORDS = 132; // a, b, thread, reported, site length, 508 bytes of site
+export const PAIRS = NAMES + MAX_NAMES * NAME_WORDS;
+const WORDS = PAIRS + MAX_PAIRS * PAIR_WORDS;
+
+const ENV_KEY = 'shared-sync:registry:v2';
+const GLOBAL_KEY = Symbol.for('shared-sync.registry.v2');
 
 interface NodeWorkerThreads {
   getEnvironmentData?(key: string): unknown;
@@ -110,6 +135,9 @@ function obtain(): RegistryState {
 
 const registry = obtain();
 const view = registry.view;
+
+/** The registry's words (for `deadlock.ts`). */
+export const registryView: Int32Array = view;
 
 /** How many deaths have been recorded so far; a waiter compares it before and after parking. */
 export function deathCount(): number {

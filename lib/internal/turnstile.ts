@@ -13,6 +13,7 @@
  * @module
  */
 
+import { clearTimer, setTimer } from './clock';
 import { type ParsedWait, timedOut } from './options';
 import { remaining, type WaitPlan, waitAsync } from './wait';
 
@@ -31,6 +32,8 @@ export interface Resource {
    * see `mutex.ts`); 0 when there is nothing to tell.
    */
   takeResult?(): number;
+  /** When `attempt` wants to run again although nothing woke it (see `WaitPlan.recheckAt`). */
+  recheckAt?(): number;
 }
 
 interface Entry {
@@ -67,6 +70,9 @@ export class Turnstile {
       },
       leave: resource.leave && (() => resource.leave!()),
       watchesDeaths: resource.takeResult !== undefined,
+      get recheckAt() {
+        return resource.recheckAt?.() ?? Number.POSITIVE_INFINITY;
+      },
     };
   }
 
@@ -92,7 +98,7 @@ export class Turnstile {
       const onAbort = (): void => this.#leave(entry, signal!.reason);
       const onTimer = (): void => {
         const left = remaining(deadline);
-        if (left > 0) timer = setTimeout(onTimer, Math.max(1, left));
+        if (left > 0) timer = setTimer(onTimer, Math.max(1, left));
         else this.#leave(entry, timeoutError());
       };
       const entry: Entry = {
@@ -101,12 +107,11 @@ export class Turnstile {
         resolve,
         reject,
         detach() {
-          clearTimeout(timer);
+          clearTimer(timer);
           signal?.removeEventListener('abort', onAbort);
         },
       };
-      if (deadline !== Number.POSITIVE_INFINITY)
-        timer = setTimeout(onTimer, Math.max(1, remaining(deadline)));
+      if (deadline !== Number.POSITIVE_INFINITY) timer = setTimer(onTimer, Math.max(1, remaining(deadline)));
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#insert(entry);
     });
@@ -147,6 +152,13 @@ export class Turnstile {
     if (at === 0) this.#kickServer();
   }
 
+  #failHead(reason: unknown): void {
+    const head = this.#entries.shift();
+    if (!head) return;
+    head.detach();
+    head.reject(reason);
+  }
+
   #kickServer(): void {
     this.#kick?.abort();
   }
@@ -159,8 +171,10 @@ export class Turnstile {
         let taken = false;
         try {
           taken = await waitAsync(this.#plan, Number.POSITIVE_INFINITY, kick.signal);
-        } catch {
-          // kicked: the head changed or the queue emptied; look again
+        } catch (err) {
+          // Kicked (the head changed or the queue emptied): look again. Anything else (a DeadlockError from the
+          // attempt) is the head's.
+          if (!kick.signal.aborted) this.#failHead(err);
         }
         this.#kick = undefined;
         const takenFor = this.#takenFor;
