@@ -28,6 +28,9 @@ export async function bundlePortableSuite(): Promise<string> {
     noExternal: [/.*/], // async-mutex too: the bundle must not need node_modules
     splitting: false,
     outExtension: () => ({ js: '.mjs' }),
+    esbuildOptions(options) {
+      options.keepNames = true; // as tsup.config.ts: `Lock`, not `_Lock`, in messages
+    },
     silent: true,
   });
   return join(outDir, 'main.mjs');
