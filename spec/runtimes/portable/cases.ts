@@ -344,4 +344,36 @@ export const cases: Case[] = [
       }
     },
   },
+  {
+    name: 'Deadlock: two workers taking two locks in opposite orders (sync and sync, sync and async), one refused',
+    async run({ spawn }) {
+      for (const modes of [
+        ['sync', 'sync'],
+        ['sync', 'async'],
+      ]) {
+        const [a, b] = [new Lock({ name: 'A' }), new Lock({ name: 'B' })];
+        const gate = new Int32Array(new SharedArrayBuffer(4));
+        const outcomes = await Promise.all(
+          [
+            [a, b],
+            [b, a],
+          ].map(([first, second], i) =>
+            resultOf<{ outcome: string; cycle?: number; message?: string }>(
+              spawn('deadlocker', { first, second, gate: gate.buffer, mode: modes[i] }),
+              25_000,
+            ),
+          ),
+        );
+        const victims = outcomes.filter((o) => o.outcome === 'deadlock');
+        strictEqual(victims.length, 1, `${modes.join('/')}: ${JSON.stringify(outcomes)}`);
+        strictEqual(outcomes.filter((o) => o.outcome === 'completed').length, 1);
+        strictEqual(victims[0].cycle, 2);
+        ok(
+          /deadlock: thread \d+ holds '[AB]' and waits for '[AB]'/.test(victims[0].message!),
+          victims[0].message,
+        );
+        ok(!a.isLocked() && !b.isLocked(), 'a lock left held');
+      }
+    },
+  },
 ];

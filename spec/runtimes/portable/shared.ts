@@ -11,7 +11,8 @@ export type Role =
   | 'barrier'
   | 'cancel'
   | 'dier'
-  | 'waiter';
+  | 'waiter'
+  | 'deadlocker';
 
 /** Slots of the counting cases' `Int32Array`. */
 export const COUNTER = 0; // incremented once per critical section

@@ -8,6 +8,7 @@ import {
   Barrier,
   CancelFlag,
   Condition,
+  DeadlockError,
   Event,
   getThreadId,
   Lock,
@@ -214,6 +215,38 @@ const roles: Record<Role, () => Promise<void> | void> = {
       }
     });
     parentPort!.postMessage({ ready: true });
+  },
+
+  async deadlocker() {
+    // Holds `first`, meets the other party (so that both hold one lock), then asks for `second`.
+    const { first, second } = revive({ first: data.first as Lock, second: data.second as Lock });
+    const gate = new Int32Array(data.gate as SharedArrayBuffer);
+    const take = async (lock: Lock): Promise<void> => {
+      if (data.mode === 'sync') {
+        if (!lock.acquireSync(20_000)) throw new Error('acquireSync timed out: the deadlock went unseen');
+      } else {
+        await lock.acquire({ timeout: 20_000 });
+      }
+    };
+    await take(first);
+    Atomics.add(gate, 0, 1);
+    Atomics.notify(gate, 0);
+    for (let arrived = Atomics.load(gate, 0); arrived < 2; arrived = Atomics.load(gate, 0)) {
+      if (Atomics.wait(gate, 0, arrived, 10_000) === 'timed-out')
+        throw new Error('the other party never came');
+    }
+    let outcome: { outcome: string; cycle?: number; message?: string };
+    try {
+      await take(second);
+      second.release();
+      outcome = { outcome: 'completed' };
+    } catch (err) {
+      if (!(err instanceof DeadlockError)) throw err;
+      outcome = { outcome: 'deadlock', cycle: err.cycle.length, message: err.message };
+    } finally {
+      first.release();
+    }
+    done(outcome);
   },
 };
 
