@@ -433,8 +433,22 @@ interface EnvProcess {
   emitWarning?(warning: string | Error, options?: { type?: string; code?: string }): void;
 }
 
+interface DenoPermissions {
+  permissions?: { querySync?(descriptor: { name: 'env'; variable: string }): { state: string } };
+}
+
 function envMode(): LockOrderMode | undefined {
-  const value = (globalThis as { process?: EnvProcess }).process?.env?.SHARED_SYNC_LOCK_ORDER;
+  // Deno guards every variable: without --allow-env, reading one throws (or, in a terminal, prompts the user),
+  // and importing the library must need no permission. So there the variable is read only when granted.
+  const deno = (globalThis as { Deno?: DenoPermissions }).Deno;
+  const variable = 'SHARED_SYNC_LOCK_ORDER';
+  if (deno && deno.permissions?.querySync?.({ name: 'env', variable }).state !== 'granted') return undefined;
+  let value: string | undefined;
+  try {
+    value = (globalThis as { process?: EnvProcess }).process?.env?.[variable];
+  } catch {
+    return undefined; // a runtime that refuses the read: as if unset
+  }
   return MODES.includes(value as LockOrderMode) ? (value as LockOrderMode) : undefined;
 }
 
