@@ -55,7 +55,9 @@
  */
 
 import { E_CANCELED } from 'async-mutex';
-import { LockNotHeldError } from './errors';
+import { LockNotHeldError, OwnerDiedError } from './errors';
+import { ownerDied } from './internal/options';
+import { deathCount } from './internal/registry';
 import {
   allocate,
   attach,
@@ -68,6 +70,7 @@ import {
 import {
   assertCanBlock,
   checkTimeout,
+  DEATH_POLL_MS,
   deadlineOf,
   mayBlock,
   parkAsync,
@@ -230,16 +233,33 @@ export class Condition {
     return 1;
   }
 
+  /**
+   * Reacquires the lock and restores the saved depth. When the lock is taken over from a thread that died
+   * holding it, the lock is held all the same (at the saved depth) and the {@link OwnerDiedError} is passed on.
+   */
   #restoreSync(saved: number): void {
     const lock = this.lock;
-    if (lock instanceof RLock) lock.acquireRestoreSync(saved);
-    else lock.acquireSync();
+    if (!(lock instanceof RLock)) {
+      lock.acquireSync();
+      return;
+    }
+    try {
+      lock.acquireRestoreSync(saved);
+    } catch (err) {
+      if (err instanceof OwnerDiedError) reenter(lock, saved);
+      throw err;
+    }
   }
 
   async #restore(saved: number): Promise<void> {
     const lock = this.lock;
     if (lock instanceof RLock) {
-      await lock.acquireRestore(saved);
+      try {
+        await lock.acquireRestore(saved);
+      } catch (err) {
+        if (err instanceof OwnerDiedError) reenter(lock, saved);
+        throw err;
+      }
       return;
     }
     // The hold goes back to the caller, who releases it through the lock. A `lock.cancel()` meanwhile does
@@ -331,6 +351,9 @@ export class Condition {
    * @throws {@link LockNotHeldError} when the calling thread does not hold the lock; nothing changes.
    * @throws RangeError for a negative, `NaN` or non-number timeout.
    * @throws {@link BlockingNotAllowedError} on a thread that may not block (a browser's main thread).
+   * @throws {@link OwnerDiedError} when reacquiring the lock took it over from a thread that died holding it:
+   *   the lock **is** held again (an RLock at the depth held before the wait), the wait has ended, and what
+   *   the lock protects may be half-updated. A notification the wait had received is passed on to another waiter.
    *
    * @example
    * ```ts
@@ -345,17 +368,56 @@ export class Condition {
     checkTimeout(timeout, 'Condition.waitSync');
     if (!mayBlock) assertCanBlock('Condition.waitSync', 'await condition.wait()');
     this.#checkHeld('Condition.waitSync');
-    const deadline = deadlineOf(timeout, 'Condition.waitSync');
+    return this.#waitSync(deadlineOf(timeout, 'Condition.waitSync'), -1, 'Condition.waitSync');
+  }
+
+  /**
+   * @internal For `Barrier`: {@link Condition.waitSync} up to `deadline` (a `performance.now()` time) that also
+   * returns (`false`, unless notified) once the registry's death count differs from `deathsSeen`, so that the
+   * caller can look for parties that died. The caller holds the lock.
+   */
+  waitWatchingSync(deadline: number, deathsSeen: number): boolean {
+    return this.#waitSync(deadline, deathsSeen, 'Condition.waitSync');
+  }
+
+  /**
+   * The blocking wait. With `deathsSeen ≥ 0` it also ends after a thread's death: it parks in slices of
+   * `DEATH_POLL_MS` (a blocked thread cannot watch a second word) and leaves its group once the death count moved.
+   */
+  #waitSync(deadline: number, deathsSeen: number, api: string): boolean {
     const view = this.#view;
     const group = this.#enter();
     for (;;) {
       const seq = Atomics.load(view, SEQ); // read while holding the lock: see "No lost wake-up"
       const saved = this.#releaseSave();
-      parkSync(view, SEQ, seq, deadline);
-      this.#restoreSync(saved);
-      const outcome = this.#settle(group, remaining(deadline) <= 0);
+      if (deathsSeen < 0) parkSync(view, SEQ, seq, deadline);
+      else parkWatchingSync(view, seq, deadline, deathsSeen);
+      let died: OwnerDiedError | undefined;
+      try {
+        this.#restoreSync(saved);
+      } catch (err) {
+        if (!(err instanceof OwnerDiedError)) throw err;
+        died = err;
+      }
+      const outcome = this.#settle(group, died !== undefined || this.#shouldLeave(deadline, deathsSeen));
+      if (died) throw this.#reportOwnerDied(api, died, outcome);
       if (outcome !== undefined) return outcome;
     }
+  }
+
+  /** Whether a waiter that was not notified gives up: at its deadline, or (watching deaths) after a death. */
+  #shouldLeave(deadline: number, deathsSeen: number): boolean {
+    return remaining(deadline) <= 0 || (deathsSeen >= 0 && deathCount() !== deathsSeen);
+  }
+
+  /**
+   * A wait whose reacquire took over the lock of a thread that died holding it: it has settled (it left its
+   * group), holds the lock, and reports the death instead of an outcome; a notification it had taken is passed
+   * on, since it is not reported.
+   */
+  #reportOwnerDied(api: string, died: OwnerDiedError, outcome: boolean | undefined): OwnerDiedError {
+    if (outcome === true) this.#notifyHeld(1);
+    return ownerDied(api, died.threadId + 1);
   }
 
   /**
@@ -367,7 +429,8 @@ export class Condition {
    * @returns (resolves to) `true` when notified, `false` when the timeout ran out; the lock is held.
    * @throws (rejects) {@link LockNotHeldError} when the lock is not held (nothing changes); `signal.reason` when
    *   the signal aborts, once the lock is held again (a notification it had received is passed on to another
-   *   waiter); RangeError/TypeError for bad options.
+   *   waiter); RangeError/TypeError for bad options; {@link OwnerDiedError} when reacquiring the lock took it
+   *   over from a thread that died holding it (the lock is held again, as for {@link Condition.waitSync}).
    *
    * @example
    * ```ts
@@ -395,7 +458,20 @@ export class Condition {
     return this.#waitAsync(deadline, signal);
   }
 
-  async #waitAsync(deadline: number, signal: AbortSignal | undefined): Promise<boolean> {
+  /**
+   * @internal For `Barrier`: {@link Condition.wait} up to `deadline` that also resolves (`false`, unless
+   * notified) once the registry's death count differs from `deathsSeen`. The caller holds the lock.
+   */
+  waitWatching(deadline: number, signal: AbortSignal | undefined, deathsSeen: number): Promise<boolean> {
+    return this.#waitAsync(deadline, signal, deathsSeen, 'Condition.wait');
+  }
+
+  async #waitAsync(
+    deadline: number,
+    signal: AbortSignal | undefined,
+    deathsSeen = -1,
+    api = 'Condition.wait',
+  ): Promise<boolean> {
     const view = this.#view;
     const group = this.#enter();
     for (;;) {
@@ -404,13 +480,23 @@ export class Condition {
       let aborted = false;
       let reason: unknown;
       try {
-        await parkAsync(view, SEQ, seq, deadline, signal);
+        await parkAsync(view, SEQ, seq, deadline, signal, true, deathsSeen);
       } catch (err) {
         aborted = true;
         reason = err;
       }
-      await this.#restore(saved);
-      const outcome = this.#settle(group, aborted || remaining(deadline) <= 0);
+      let died: OwnerDiedError | undefined;
+      try {
+        await this.#restore(saved);
+      } catch (err) {
+        if (!(err instanceof OwnerDiedError)) throw err;
+        died = err;
+      }
+      const outcome = this.#settle(
+        group,
+        aborted || died !== undefined || this.#shouldLeave(deadline, deathsSeen),
+      );
+      if (died) throw this.#reportOwnerDied(api, died, outcome);
       if (aborted) {
         if (outcome === true) this.#notifyHeld(1); // we will not report it: hand the notification on
         throw reason;
@@ -427,7 +513,8 @@ export class Condition {
    * @param timeout - Milliseconds to wait at most in total; omitted or `Infinity` waits forever.
    * @returns The predicate's last value (falsy when the timeout ran out).
    * @throws {@link LockNotHeldError} when the lock is not held; TypeError when `predicate` is not a function;
-   *   whatever `predicate` throws (the lock is still held).
+   *   whatever `predicate` throws (the lock is still held); {@link OwnerDiedError} as for
+   *   {@link Condition.waitSync} (the lock is held).
    *
    * @example
    * ```ts
@@ -447,9 +534,8 @@ export class Condition {
     this.#checkHeld('Condition.waitForSync');
     let result = predicate();
     while (!result) {
-      const left = remaining(deadline);
-      if (left <= 0) break;
-      this.waitSync(left);
+      if (remaining(deadline) <= 0) break;
+      this.#waitSync(deadline, -1, 'Condition.waitForSync');
       result = predicate();
     }
     return result;
@@ -463,7 +549,8 @@ export class Condition {
    * @param options - `{ timeout, signal }` for the whole wait.
    * @returns (resolves to) the predicate's last value (falsy when the timeout ran out); the lock is held.
    * @throws (rejects) {@link LockNotHeldError}, TypeError for a non-function predicate, `signal.reason` on abort
-   *   (the lock is held again by then), or what `predicate` throws.
+   *   (the lock is held again by then), {@link OwnerDiedError} as for {@link Condition.wait} (the lock is
+   *   held), or what `predicate` throws.
    *
    * @example
    * ```ts
@@ -483,7 +570,7 @@ export class Condition {
     while (!result) {
       if (signal?.aborted) throw signal.reason;
       if (remaining(deadline) <= 0) break;
-      await this.#waitAsync(deadline, signal);
+      await this.#waitAsync(deadline, signal, -1, 'Condition.waitFor');
       result = predicate();
     }
     return result;
@@ -532,6 +619,19 @@ export class Condition {
     this.#checkHeld('Condition.notifyAll');
     this.#notifyHeld(Number.POSITIVE_INFINITY);
   }
+}
+
+/** Parks on SEQ while it reads `seq`, in slices, until it changes, the deadline passes or a death is recorded. */
+function parkWatchingSync(view: Int32Array, seq: number, deadline: number, deathsSeen: number): void {
+  while (deathCount() === deathsSeen) {
+    const slice = Math.min(deadline, performance.now() + DEATH_POLL_MS);
+    if (parkSync(view, SEQ, seq, slice) !== 'timed-out' || remaining(deadline) <= 0) return;
+  }
+}
+
+/** Restores an RLock taken over at depth 1 to the depth the waiter held before it waited. */
+function reenter(lock: RLock, depth: number): void {
+  for (let level = 1; level < depth; level++) lock.tryAcquire();
 }
 
 function checkPredicate(predicate: unknown, api: string): void {
