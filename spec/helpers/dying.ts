@@ -29,7 +29,7 @@ export async function startDier(name: string, workerData: unknown): Promise<Dier
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   const { threadId } = await nextMessage<{ ready?: boolean; threadId: number }>(
     worker,
-    10_000,
+    30_000, // bounded, and generous: worker start-up is slow on a loaded 2-core machine
     (m) => m.ready === true,
   );
   return { worker, threadId, exited };
