@@ -11,6 +11,10 @@
  * | 3    | P_LIVE   | members of group EPOCH still inside `wait` (not yet returned)                     |
  * | 4    | P_GRANTS | notifications given to group EPOCH and not yet taken, `0 ≤ P_GRANTS ≤ P_LIVE`     |
  * | 5    | O_LIVE   | members of the *open* group EPOCH + 1 still inside `wait`; it has no notifications |
+ * | 6-7  |          | unused (the table starts 8-byte aligned)                                         |
+ * | 8 + 5s     | THREAD(s)   | slot s < `WAITER_SLOTS` of the waiters table: a thread with waiters inside `wait`, or a stale id when both its counts are 0 |
+ * | 9 + 5s + 2p  | GROUP(s, p) | for parity p ∈ {0, 1}: the id of the last group with parity p this thread's waiters joined |
+ * | 10 + 5s + 2p | COUNT(s, p) | how many of that thread's waiters are members of GROUP(s, p) and still inside `wait` |
  *
  * The lock is not in this memory: it is its own primitive, and its handle is the condition's `lock` property,
  * so the structured clone of a condition carries it and `from()` rebuilds it.
@@ -45,6 +49,26 @@
  * aborted async waiter that was notified passes its notification on (`notify(1)`), so it is not lost either.
  * Within a group the order is not FIFO: any member may take a notification.
  *
+ * ## Waiters that die (the waiters table)
+ * A thread can die while its waiters are inside `wait` (terminated, crashed, `process.exit()`). Such a waiter
+ * stays counted in P_LIVE or O_LIVE, and a `notify(n)` would give it one of the n notifications. So each
+ * waiter is also counted per thread: its thread's slot counts the members of group g under parity `g & 1`
+ * (the two groups that can have live members, P = EPOCH and O = EPOCH + 1, have different parities; a count
+ * whose GROUP is neither is stale and means 0, so a promotion moves nothing in the table). The notifier,
+ * holding the lock and before it grants anything, removes the waiters of dead threads: P_LIVE and O_LIVE
+ * drop by their counts, P_GRANTS is cut to P_LIVE (an ungranted live member is preferred over a dead one),
+ * and the slot is freed. It does this only when there is someone to notify and some thread has died, at the
+ * cost of a registry lookup per occupied slot.
+ *
+ * Steps and what a thread that stops between them leaves (all of them run holding the lock, so the next
+ * holder is told with `OwnerDiedError`): joining adds to O_LIVE *before* the table, and leaving subtracts from
+ * the table *before* P_LIVE / O_LIVE, so the table never says more than the counters: a death in between
+ * leaves a waiter counted that nobody will remove, which may absorb one notification (as every dead waiter
+ * did before the table), never a live waiter left out of a `notifyAll`. A notifier that dies in the middle of
+ * a promotion can leave the groups' counters inconsistent in the same way (extra members that absorb).
+ * With more than `WAITER_SLOTS` threads waiting at once, the waiters of threads without a slot are counted in
+ * P_LIVE / O_LIVE only and are not removed if they die; so are deaths older than the registry's memory.
+ *
  * No lost wake-up: the waiter reads SEQ while holding the lock, so a notify (which needs the lock) comes after
  * the read and changes SEQ; a park on the old value then returns at once (`Atomics.wait` compares first) or
  * is woken. Wakes are broadcast (see `internal/wait.ts`): with `notify(1)` every parked waiter reacquires the
@@ -57,7 +81,7 @@
 import { E_CANCELED } from 'async-mutex';
 import { LockNotHeldError, OwnerDiedError } from './errors';
 import { ownerDied } from './internal/options';
-import { deathCount } from './internal/registry';
+import { deathCount, isDead } from './internal/registry';
 import {
   allocate,
   attach,
@@ -67,6 +91,7 @@ import {
   registerReviver,
   revive,
 } from './internal/shared';
+import { currentThreadId } from './internal/thread';
 import {
   assertCanBlock,
   checkTimeout,
@@ -83,13 +108,44 @@ import { Lock } from './Lock';
 import type { WaitOptions } from './options';
 import { RLock } from './RLock';
 
-const KIND = defineKind('Condition', 5, 24);
+/** How many threads' waiters the table of a condition tracks at once (see "Waiters that die"). */
+const WAITER_SLOTS = 32;
+const TABLE = 8;
+const SLOT_WORDS = 5;
+const WORDS = TABLE + SLOT_WORDS * WAITER_SLOTS;
+const NO_SLOT = -1;
+
+const KIND = defineKind('Condition', 5, WORDS * 4);
 
 const SEQ = 1;
 const EPOCH = 2;
 const P_LIVE = 3;
 const P_GRANTS = 4;
 const O_LIVE = 5;
+
+/** The word of slot `s` that names its thread. */
+function threadWord(slot: number): number {
+  return TABLE + SLOT_WORDS * slot;
+}
+
+/** The word of slot `s` that holds the id of its last group of parity `group & 1`. */
+function groupWord(slot: number, group: number): number {
+  return TABLE + SLOT_WORDS * slot + 1 + 2 * (group & 1);
+}
+
+/** How many of slot `s`'s thread's waiters are members of `group`. */
+function countIn(view: Int32Array, slot: number, group: number): number {
+  const at = groupWord(slot, group);
+  return Atomics.load(view, at) === group ? Atomics.load(view, at + 1) : 0;
+}
+
+/** Adds `delta` to the members of `group` counted in slot `s`. */
+function addTo(view: Int32Array, slot: number, group: number, delta: number): void {
+  const at = groupWord(slot, group);
+  const count = Atomics.load(view, at) === group ? Atomics.load(view, at + 1) : 0;
+  Atomics.store(view, at + 1, count + delta);
+  Atomics.store(view, at, group);
+}
 
 /**
  * The locks a condition can be built over.
@@ -159,6 +215,8 @@ export class Condition {
    */
   readonly lock: ConditionLock;
   readonly #view: Int32Array;
+  /** The slot of the waiters table this thread used last. */
+  #slotHint = 0;
 
   /** Bytes a `Condition` occupies in shared memory (its lock not included). */
   static readonly byteLength: number = KIND.byteLength;
@@ -180,7 +238,7 @@ export class Condition {
     this.buffer = at.buffer;
     this.byteOffset = at.byteOffset;
     this.lock = lock ?? new RLock();
-    this.#view = new Int32Array(at.buffer, at.byteOffset, 6);
+    this.#view = new Int32Array(at.buffer, at.byteOffset, WORDS);
   }
 
   /**
@@ -277,40 +335,81 @@ export class Condition {
   // -------------------------------------------------------------------------------------------------------
   // The group protocol (every method below runs while holding the lock)
 
-  /** Joins the open group; returns its id. */
-  #enter(): number {
+  /** This thread's slot in the waiters table, claimed if needed (NO_SLOT when the table is full). */
+  #slot(): number {
     const view = this.#view;
+    if (Atomics.load(view, threadWord(this.#slotHint)) === currentThreadId) return this.#slotHint;
+    const epoch = Atomics.load(view, EPOCH);
+    let free = NO_SLOT;
+    for (let s = 0; s < WAITER_SLOTS; s++) {
+      if (Atomics.load(view, threadWord(s)) === currentThreadId) return (this.#slotHint = s);
+      if (free === NO_SLOT && countIn(view, s, epoch) === 0 && countIn(view, s, (epoch + 1) | 0) === 0)
+        free = s;
+    }
+    if (free === NO_SLOT) return NO_SLOT;
+    Atomics.store(view, threadWord(free), currentThreadId);
+    return (this.#slotHint = free);
+  }
+
+  /** Joins the open group, counted in `slot` too; returns the group's id. */
+  #enter(slot: number): number {
+    const view = this.#view;
+    const group = (Atomics.load(view, EPOCH) + 1) | 0;
+    // O_LIVE before the table: see "Waiters that die" for why this order.
     Atomics.store(view, O_LIVE, Atomics.load(view, O_LIVE) + 1);
-    return (Atomics.load(view, EPOCH) + 1) | 0;
+    if (slot !== NO_SLOT) addTo(view, slot, group, 1);
+    return group;
   }
 
   /**
    * Decides a waiter's fate after it woke and reacquired the lock: `true` notified, `false` left (only when
-   * `giveUp`, at the deadline or on abort), `undefined` park again.
+   * `giveUp`, at the deadline or on abort), `undefined` park again. The table before the counters.
    */
-  #settle(group: number, giveUp: boolean): boolean | undefined {
+  #settle(group: number, slot: number, giveUp: boolean): boolean | undefined {
     const view = this.#view;
     const behind = (group - Atomics.load(view, EPOCH)) | 0;
-    if (behind < 0) return true; // the whole group was notified
+    if (behind < 0) return true; // the whole group was notified (the table forgot it at the promotion)
+    const grants = behind === 0 ? Atomics.load(view, P_GRANTS) : 0;
+    if (grants === 0 && !giveUp) return undefined;
+    if (slot !== NO_SLOT) addTo(view, slot, group, -1);
     if (behind === 0) {
-      const grants = Atomics.load(view, P_GRANTS);
-      if (grants > 0) {
-        Atomics.store(view, P_GRANTS, grants - 1);
-        Atomics.store(view, P_LIVE, Atomics.load(view, P_LIVE) - 1);
-        return true;
-      }
-      if (!giveUp) return undefined;
+      if (grants > 0) Atomics.store(view, P_GRANTS, grants - 1);
       Atomics.store(view, P_LIVE, Atomics.load(view, P_LIVE) - 1);
-      return false;
+      return grants > 0;
     }
-    if (!giveUp) return undefined;
     Atomics.store(view, O_LIVE, Atomics.load(view, O_LIVE) - 1);
     return false;
+  }
+
+  /**
+   * Removes the waiters of threads that died from P and O before a notify grants anything (holding the lock),
+   * so that a dead waiter does not take a notification meant for a live one.
+   */
+  #removeDead(): void {
+    if (deathCount() === 0) return;
+    const view = this.#view;
+    const epoch = Atomics.load(view, EPOCH);
+    const open = (epoch + 1) | 0;
+    for (let s = 0; s < WAITER_SLOTS; s++) {
+      const inP = countIn(view, s, epoch);
+      const inO = countIn(view, s, open);
+      if ((inP === 0 && inO === 0) || !isDead(Atomics.load(view, threadWord(s)))) continue;
+      addTo(view, s, epoch, -inP); // the table first, as a waiter leaving does
+      addTo(view, s, open, -inO);
+      Atomics.store(view, threadWord(s), 0);
+      const live = Math.max(0, Atomics.load(view, P_LIVE) - inP);
+      Atomics.store(view, P_LIVE, live);
+      Atomics.store(view, P_GRANTS, Math.min(Atomics.load(view, P_GRANTS), live));
+      Atomics.store(view, O_LIVE, Math.max(0, Atomics.load(view, O_LIVE) - inO));
+    }
   }
 
   /** Notifies up to `n` waiters (see the protocol); the caller holds the lock. */
   #notifyHeld(n: number): void {
     const view = this.#view;
+    if (Atomics.load(view, P_LIVE) === Atomics.load(view, P_GRANTS) && Atomics.load(view, O_LIVE) === 0)
+      return;
+    this.#removeDead();
     let left = n;
     let notified = 0;
     for (;;) {
@@ -386,7 +485,8 @@ export class Condition {
    */
   #waitSync(deadline: number, deathsSeen: number, api: string): boolean {
     const view = this.#view;
-    const group = this.#enter();
+    const slot = this.#slot();
+    const group = this.#enter(slot);
     for (;;) {
       const seq = Atomics.load(view, SEQ); // read while holding the lock: see "No lost wake-up"
       const saved = this.#releaseSave();
@@ -399,7 +499,11 @@ export class Condition {
         if (!(err instanceof OwnerDiedError)) throw err;
         died = err;
       }
-      const outcome = this.#settle(group, died !== undefined || this.#shouldLeave(deadline, deathsSeen));
+      const outcome = this.#settle(
+        group,
+        slot,
+        died !== undefined || this.#shouldLeave(deadline, deathsSeen),
+      );
       if (died) throw this.#reportOwnerDied(api, died, outcome);
       if (outcome !== undefined) return outcome;
     }
@@ -473,7 +577,8 @@ export class Condition {
     api = 'Condition.wait',
   ): Promise<boolean> {
     const view = this.#view;
-    const group = this.#enter();
+    const slot = this.#slot();
+    const group = this.#enter(slot);
     for (;;) {
       const seq = Atomics.load(view, SEQ);
       const saved = this.#releaseSave();
@@ -494,6 +599,7 @@ export class Condition {
       }
       const outcome = this.#settle(
         group,
+        slot,
         aborted || died !== undefined || this.#shouldLeave(deadline, deathsSeen),
       );
       if (died) throw this.#reportOwnerDied(api, died, outcome);
