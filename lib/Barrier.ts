@@ -443,18 +443,25 @@ export class Barrier {
   }
 
   /**
+   * One look of a wait at the barrier (holding the lock): reaps dead parties, then tells whether `predicate()`
+   * holds; at the deadline it breaks the barrier and throws.
+   */
+  #ready(predicate: () => boolean, deadline: number, api: string): boolean {
+    this.#reap();
+    if (predicate()) return true;
+    if (remaining(deadline) > 0) return false;
+    this.#break();
+    throw this.#brokenError(api);
+  }
+
+  /**
    * Waits (blocking, holding the lock) until `predicate()` holds, reaping dead parties after every wake;
    * breaks the barrier and throws at the deadline.
    */
   #waitUntilSync(predicate: () => boolean, deadline: number, api: string): void {
     for (;;) {
       const deaths = deathCount(); // before the reap: a death after it ends the wait below
-      this.#reap();
-      if (predicate()) return;
-      if (remaining(deadline) <= 0) {
-        this.#break();
-        throw this.#brokenError(api);
-      }
+      if (this.#ready(predicate, deadline, api)) return;
       try {
         this.condition.waitWatchingSync(deadline, deaths);
       } catch (err) {
@@ -473,12 +480,7 @@ export class Barrier {
   ): Promise<void> {
     for (;;) {
       const deaths = deathCount();
-      this.#reap();
-      if (predicate()) return;
-      if (remaining(deadline) <= 0) {
-        this.#break();
-        throw this.#brokenError(api);
-      }
+      if (this.#ready(predicate, deadline, api)) return;
       try {
         await this.condition.waitWatching(deadline, signal, deaths);
       } catch (err) {

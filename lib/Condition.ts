@@ -293,42 +293,38 @@ export class Condition {
 
   /**
    * Reacquires the lock and restores the saved depth. When the lock is taken over from a thread that died
-   * holding it, the lock is held all the same (at the saved depth) and the {@link OwnerDiedError} is passed on.
+   * holding it, the lock is held all the same (at the saved depth) and the {@link OwnerDiedError} is returned.
    */
-  #restoreSync(saved: number): void {
+  #restoreSync(saved: number): OwnerDiedError | undefined {
     const lock = this.lock;
-    if (!(lock instanceof RLock)) {
-      lock.acquireSync();
-      return;
-    }
     try {
-      lock.acquireRestoreSync(saved);
+      if (lock instanceof RLock) lock.acquireRestoreSync(saved);
+      else lock.acquireSync();
+      return undefined;
     } catch (err) {
-      if (err instanceof OwnerDiedError) reenter(lock, saved);
-      throw err;
+      return diedHolding(err, lock, saved);
     }
   }
 
-  async #restore(saved: number): Promise<void> {
+  async #restore(saved: number): Promise<OwnerDiedError | undefined> {
     const lock = this.lock;
-    if (lock instanceof RLock) {
-      try {
+    try {
+      if (lock instanceof RLock) {
         await lock.acquireRestore(saved);
-      } catch (err) {
-        if (err instanceof OwnerDiedError) reenter(lock, saved);
-        throw err;
+        return undefined;
       }
-      return;
-    }
-    // The hold goes back to the caller, who releases it through the lock. A `lock.cancel()` meanwhile does
-    // not cancel this reacquire: a wait always returns holding the lock, and it must settle under it.
-    for (;;) {
-      try {
-        await lock.acquire();
-        return;
-      } catch (err) {
-        if (err !== E_CANCELED) throw err;
+      // The hold goes back to the caller, who releases it through the lock. A `lock.cancel()` meanwhile does
+      // not cancel this reacquire: a wait always returns holding the lock, and it must settle under it.
+      for (;;) {
+        try {
+          await lock.acquire();
+          return undefined;
+        } catch (err) {
+          if (err !== E_CANCELED) throw err;
+        }
       }
+    } catch (err) {
+      return diedHolding(err, lock, saved);
     }
   }
 
@@ -492,13 +488,7 @@ export class Condition {
       const saved = this.#releaseSave();
       if (deathsSeen < 0) parkSync(view, SEQ, seq, deadline);
       else parkWatchingSync(view, seq, deadline, deathsSeen);
-      let died: OwnerDiedError | undefined;
-      try {
-        this.#restoreSync(saved);
-      } catch (err) {
-        if (!(err instanceof OwnerDiedError)) throw err;
-        died = err;
-      }
+      const died = this.#restoreSync(saved);
       const outcome = this.#settle(
         group,
         slot,
@@ -590,13 +580,7 @@ export class Condition {
         aborted = true;
         reason = err;
       }
-      let died: OwnerDiedError | undefined;
-      try {
-        await this.#restore(saved);
-      } catch (err) {
-        if (!(err instanceof OwnerDiedError)) throw err;
-        died = err;
-      }
+      const died = await this.#restore(saved);
       const outcome = this.#settle(
         group,
         slot,
@@ -735,9 +719,14 @@ function parkWatchingSync(view: Int32Array, seq: number, deadline: number, death
   }
 }
 
-/** Restores an RLock taken over at depth 1 to the depth the waiter held before it waited. */
-function reenter(lock: RLock, depth: number): void {
-  for (let level = 1; level < depth; level++) lock.tryAcquire();
+/**
+ * The error of a reacquire: an {@link OwnerDiedError} is returned (the lock is held: an RLock taken over at
+ * depth 1 is brought back to the depth the waiter held before it waited); anything else is rethrown.
+ */
+function diedHolding(err: unknown, lock: ConditionLock, depth: number): OwnerDiedError {
+  if (!(err instanceof OwnerDiedError)) throw err;
+  if (lock instanceof RLock) for (let level = 1; level < depth; level++) lock.tryAcquire();
+  return err;
 }
 
 function checkPredicate(predicate: unknown, api: string): void {
