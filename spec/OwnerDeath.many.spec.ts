@@ -125,8 +125,7 @@ describe('1,000 owner deaths in a row', () => {
 
       const seconds = (performance.now() - started) / 1000;
       const { user, system } = process.cpuUsage(cpu);
-      expect(done, `only ${done} deaths in ${seconds.toFixed(0)} s`).toBe(DEATHS);
-      expect(deathCount() - deathsBefore).toBe(DEATHS);
+      expect(deathCount() - deathsBefore).toBe(done);
       expect(DEATHS).toBeLessThanOrEqual(RING_SIZE); // every death of this test is still remembered
       expect(registryBytes()).toBe(bytes);
       expect(asyncWaitStats()).toEqual({ keepAlive: 0, pendingPumps: 0 });
@@ -135,11 +134,13 @@ describe('1,000 owner deaths in a row', () => {
       const growth = heapAfter - heapBefore;
       console.log(
         `${done} deaths in ${seconds.toFixed(1)} s (CPU ${((user + system) / 1000 / done).toFixed(0)} ms per death): heap ${(heapBefore / 2 ** 20).toFixed(1)} → ${(heapAfter / 2 ** 20).toFixed(1)} MiB ` +
-          `(${(growth / 1024).toFixed(0)} KiB, ${(growth / (DEATHS - WARMUP)).toFixed(0)} B per death)`,
+          `(${(growth / 1024).toFixed(0)} KiB, ${(growth / Math.max(1, done - WARMUP)).toFixed(0)} B per death)`,
       );
       // Node itself drifts by about 0.3 KiB per worker started and ended (measured without the library); a
       // leak of 2 KiB per death (far less than a Worker object with its ports and streams) fails here.
       expect(growth).toBeLessThan(2 * 2 ** 20);
+      // Last, so that a machine too busy to finish in time still checks everything above on what it did.
+      expect(done, `only ${done} deaths in ${seconds.toFixed(0)} s`).toBe(DEATHS);
     },
     BUDGET_MS + 40_000,
   );
