@@ -78,7 +78,6 @@
  * @module
  */
 
-import { E_CANCELED } from 'async-mutex';
 import { LockNotHeldError, OwnerDiedError } from './errors';
 import { ownerDied } from './internal/options';
 import { deathCount, isDead } from './internal/registry';
@@ -299,10 +298,10 @@ export class Condition {
     const lock = this.lock;
     try {
       if (lock instanceof RLock) lock.acquireRestoreSync(saved);
-      else lock.acquireSync();
+      else lock.acquireRestoreSync();
       return undefined;
     } catch (err) {
-      return diedHolding(err, lock, saved);
+      return diedHolding(err);
     }
   }
 
@@ -313,18 +312,13 @@ export class Condition {
         await lock.acquireRestore(saved);
         return undefined;
       }
-      // The hold goes back to the caller, who releases it through the lock. A `lock.cancel()` meanwhile does
-      // not cancel this reacquire: a wait always returns holding the lock, and it must settle under it.
-      for (;;) {
-        try {
-          await lock.acquire();
-          return undefined;
-        } catch (err) {
-          if (err !== E_CANCELED) throw err;
-        }
-      }
+      // The hold goes back to the caller, who releases it through the lock. The reacquire does not queue with
+      // the thread's acquirers, so a `lock.cancel()` meanwhile does not cancel it, and it is never refused as a
+      // deadlock victim: a wait always returns holding the lock, and it must settle under it.
+      await lock.acquireRestore();
+      return undefined;
     } catch (err) {
-      return diedHolding(err, lock, saved);
+      return diedHolding(err);
     }
   }
 
@@ -723,9 +717,9 @@ function parkWatchingSync(view: Int32Array, seq: number, deadline: number, death
  * The error of a reacquire: an {@link OwnerDiedError} is returned (the lock is held: an RLock taken over at
  * depth 1 is brought back to the depth the waiter held before it waited); anything else is rethrown.
  */
-function diedHolding(err: unknown, lock: ConditionLock, depth: number): OwnerDiedError {
+function diedHolding(err: unknown): OwnerDiedError {
+  // Held all the same: an RLock's reacquire has restored its saved depth before the error came.
   if (!(err instanceof OwnerDiedError)) throw err;
-  if (lock instanceof RLock) for (let level = 1; level < depth; level++) lock.tryAcquire();
   return err;
 }
 

@@ -55,7 +55,7 @@ import {
 } from './internal/options';
 import { allocate, attach, defineKind, type Placement, registerReviver } from './internal/shared';
 import { type Resource, type Turnstile, turnstileOf } from './internal/turnstile';
-import { assertCanBlock, checkTimeout, deadlineOf, mayBlock, waitSync } from './internal/wait';
+import { assertCanBlock, checkTimeout, deadlineOf, mayBlock, waitAsync, waitSync } from './internal/wait';
 import type { AcquireOptions, Guard, MutexOptions, Releaser } from './options';
 
 const KIND = defineKind('Lock', 1, 80);
@@ -109,6 +109,8 @@ export class Lock implements MutexInterface {
   readonly #view: Int32Array;
   #turnstileCache: Turnstile | undefined;
   #plan: LockPlan | undefined;
+  #keepPlan: LockPlan | undefined;
+  #keepAsyncPlan: LockPlan | undefined;
   /** Hand-overs to this thread's own waiters since the last release through the shared word. */
   #handOvers = 0;
 
@@ -255,6 +257,25 @@ export class Lock implements MutexInterface {
   }
 
   /**
+   * @internal For `Condition`: reacquires by blocking, with no timeout. Never refused as a deadlock victim (a
+   * wait must end holding its lock): another wait of the cycle is refused instead.
+   */
+  acquireRestoreSync(): void {
+    if (tryLock(this.#view, STATE) || spinLock(this.#view, STATE)) return;
+    const plan = (this.#keepPlan ??= lockPlan(this.#view, STATE, NAME, 'Condition.wait', false, true));
+    waitSync(plan, Number.POSITIVE_INFINITY);
+    if (plan.died !== 0) throw ownerDied('Condition.waitSync', plan.died);
+  }
+
+  /** @internal For `Condition`: reacquires asynchronously, never refused as a deadlock victim. */
+  async acquireRestore(): Promise<void> {
+    if (tryLock(this.#view, STATE)) return;
+    const plan = (this.#keepAsyncPlan ??= lockPlan(this.#view, STATE, NAME, 'Condition.wait', true, true));
+    await waitAsync(plan, Number.POSITIVE_INFINITY);
+    if (plan.died !== 0) throw ownerDied('Condition.wait', plan.died);
+  }
+
+  /**
    * Releases the lock. Any thread may release it, as in Python.
    *
    * @throws {@link LockNotHeldError} when the lock is not held; the lock is left unlocked, as it was.
@@ -379,6 +400,7 @@ export class Lock implements MutexInterface {
       giveBack: () => this.release(),
       takeResult: () => plan.died,
       recheckAt: () => plan.recheckAt,
+      watchesDeaths: true,
     };
     this.#turnstileCache = turnstileOf(this.buffer, this.byteOffset, () => resource);
     return this.#turnstileCache;

@@ -80,7 +80,7 @@ import {
 import { allocate, attach, defineKind, type Placement, registerReviver } from './internal/shared';
 import { currentThreadId } from './internal/thread';
 import { type Resource, type Turnstile, turnstileOf } from './internal/turnstile';
-import { assertCanBlock, checkTimeout, deadlineOf, mayBlock, waitSync } from './internal/wait';
+import { assertCanBlock, checkTimeout, deadlineOf, mayBlock, waitAsync, waitSync } from './internal/wait';
 import type { AcquireOptions, Guard, MutexOptions, Releaser } from './options';
 
 const KIND = defineKind('RLock', 2, 88);
@@ -126,6 +126,8 @@ export class RLock implements MutexInterface {
   readonly #view: Int32Array;
   #turnstileCache: Turnstile | undefined;
   #plan: LockPlan | undefined;
+  #keepPlan: LockPlan | undefined;
+  #keepAsyncPlan: LockPlan | undefined;
 
   /** Bytes an `RLock` occupies in shared memory. */
   static readonly byteLength: number = KIND.byteLength;
@@ -454,6 +456,7 @@ export class RLock implements MutexInterface {
       giveBack: () => this.release(),
       takeResult: () => plan.died,
       recheckAt: () => plan.recheckAt,
+      watchesDeaths: true,
     };
     this.#turnstileCache = turnstileOf(this.buffer, this.byteOffset, () => resource);
     return this.#turnstileCache;
@@ -567,34 +570,63 @@ export class RLock implements MutexInterface {
     return depth;
   }
 
-  /** @internal For `Condition`: reacquires by blocking, with no timeout, and restores `depth` levels. */
+  /**
+   * @internal For `Condition`: reacquires by blocking, with no timeout, and restores `depth` levels. Never
+   * refused as a deadlock victim (a wait must end holding its lock): another wait of the cycle is refused.
+   */
   acquireRestoreSync(depth: number): void {
     // Another async task of this thread may have taken the lock meanwhile: then the levels add up.
     if (this.#ownedByMe()) {
       this.#view[DEPTH] += depth;
       return;
     }
-    try {
-      if (!tryLock(this.#view, STATE)) this.#acquireContendedSync(undefined);
-    } catch (err) {
-      // Taken over from a dead owner: held all the same, so the levels are restored before the error goes on.
-      if (err instanceof OwnerDiedError) this.#own(depth);
-      throw err;
+    if (!tryLock(this.#view, STATE) && !spinLock(this.#view, STATE)) {
+      const plan = (this.#keepPlan ??= lockPlan(this.#view, STATE, NAME, 'Condition.wait', false, true));
+      waitSync(plan, Number.POSITIVE_INFINITY);
+      this.#own(depth);
+      // Taken over from a dead owner: held all the same, the levels restored before the error goes on.
+      if (plan.died !== 0) throw ownerDied('Condition.waitSync', plan.died);
+      return;
     }
     this.#own(depth);
   }
 
   /** @internal For `Condition`: reacquires asynchronously, with no timeout or signal, and restores `depth`. */
   async acquireRestore(depth: number): Promise<void> {
-    // The releaser is dropped: the hold goes back to the caller, who releases it through the Condition's lock.
-    // acquire() took one level (or re-entered a hold of another async task of this thread): add the rest.
-    try {
-      await this.acquire();
-    } catch (err) {
-      if (err instanceof OwnerDiedError) this.#view[DEPTH] += depth - 1;
-      throw err;
+    if (this.#ownedByMe()) {
+      this.#view[DEPTH] += depth;
+      return;
     }
-    this.#view[DEPTH] += depth - 1;
+    if (tryLock(this.#view, STATE)) {
+      this.#own(depth);
+      return;
+    }
+    // Not through this thread's queue of acquirers: a reacquire is never refused as a deadlock victim.
+    const plan = (this.#keepAsyncPlan ??= lockPlan(this.#view, STATE, NAME, 'Condition.wait', true, true));
+    let reentered = false;
+    await waitAsync(
+      {
+        view: plan.view,
+        index: plan.index,
+        watchesDeaths: true,
+        get recheckAt() {
+          return plan.recheckAt;
+        },
+        leave: plan.leave,
+        attempt: () => {
+          // Another async task of this thread may have come to own the lock meanwhile: the levels add up.
+          if (this.#ownedByMe()) return (reentered = true);
+          return plan.attempt();
+        },
+      },
+      Number.POSITIVE_INFINITY,
+    );
+    if (reentered) {
+      this.#view[DEPTH] += depth;
+      return;
+    }
+    this.#own(depth);
+    if (plan.died !== 0) throw ownerDied('Condition.wait', plan.died);
   }
 }
 

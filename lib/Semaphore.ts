@@ -729,8 +729,8 @@ export class Semaphore implements SemaphoreInterface {
           taken.pop();
           this.#giveBack(weight);
         },
-        // Having a takeResult makes the turnstile's wait watch deaths (see #acquireContendedSync); nothing to tell.
-        takeResult: () => 0,
+        // The turnstile's wait watches deaths: permits of a dead scoped holder come back (see #acquireContendedSync).
+        watchesDeaths: true,
       };
       return resource;
     });

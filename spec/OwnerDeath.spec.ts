@@ -45,7 +45,7 @@ async function kill({ worker, exited }: Holding, how: How): Promise<void> {
 /** A worker (the `holder` fixture) that blocks in acquireSync on `lock` once told to. */
 async function syncWaiter(lock: Mutex): Promise<Worker> {
   const worker = spawn('holder', { lock });
-  await nextMessage(worker, 10_000, (m: { ready?: boolean }) => m.ready === true);
+  await nextMessage(worker, 30_000, (m: { ready?: boolean }) => m.ready === true);
   return worker;
 }
 

@@ -76,6 +76,7 @@ import {
   WAIT_WORDS,
   WAITS,
   WAITS_HIGH,
+  wakeDeathWatchers,
 } from './registry';
 import { currentThreadId } from './thread';
 
@@ -88,7 +89,9 @@ const LOCK = 2;
 const HOLDER = 3;
 const FLAGS = 4;
 const NAME = 8; // the lock's name field, copied from its memory when the wait starts
-const ASYNC = 1;
+const ASYNC = 1; // an async wait
+const KEEP = 2; // a wait that must not be refused (a Condition's reacquire): another thread of its cycle is
+const CHOSEN = 4; // chosen as the victim by a KEEP wait that closed a cycle: refuse this wait
 
 // ---------------------------------------------------------------------------------------------------------
 // Lock ids and names
@@ -204,12 +207,18 @@ function claimSlot(): number {
 
 /** One lock wait of this thread, as published in the registry. */
 export class WaitSlot {
+  /** Whether this slot's waits must not be refused (a Condition's reacquire, which must end holding the lock). */
+  readonly #keep: boolean;
   #at = -1;
   #lock = 0;
   #holder = 0;
   /** The cycle suspected at the last detection (async), and since when. */
   #suspect = '';
   #since = 0;
+
+  constructor(keep = false) {
+    this.#keep = keep;
+  }
 
   /**
    * Publishes "this thread waits for lock `lock`, held by `holder`"; returns whether that changed the slot (a
@@ -229,7 +238,7 @@ export class WaitSlot {
     this.#lock = lock;
     this.#holder = holder;
     this.#suspect = '';
-    Atomics.store(view, at + FLAGS, async ? ASYNC : 0);
+    Atomics.store(view, at + FLAGS, (async ? ASYNC : 0) | (this.#keep ? KEEP : 0));
     Atomics.store(view, at + HOLDER, holder);
     Atomics.store(view, at + LOCK, lock);
     Atomics.add(view, at + VERSION, 1);
@@ -256,6 +265,7 @@ export class WaitSlot {
    */
   detect(): { cycle?: DeadlockLink[]; recheck: number } {
     const at = this.#at;
+    if (at >= 0 && (Atomics.load(view, at + FLAGS) & CHOSEN) !== 0) return this.#refuseChosen();
     if (at < 0 || this.#holder === currentThreadId || !isWaiting(this.#holder)) {
       this.#suspect = '';
       return { recheck: Number.POSITIVE_INFINITY };
@@ -275,16 +285,52 @@ export class WaitSlot {
         }
         if (time - this.#since < ASYNC_CONFIRM_MS) return { recheck: this.#since + ASYNC_CONFIRM_MS };
       }
-      const cycle = found.links;
       this.#suspect = '';
-      Atomics.store(view, at + LOCK, 0);
-      Atomics.add(view, at + VERSION, 1);
-      this.#lock = 0;
-      this.#holder = 0;
-      return { cycle, recheck: Number.POSITIVE_INFINITY };
+      if (this.#keep) {
+        // This wait must end holding its lock: refuse another wait of the cycle instead, which notices at its
+        // next attempt (sync waiters within a poll slice; async ones are woken through the death watch).
+        const victim = found.path.find((edge) => (edge.flags & KEEP) === 0);
+        if (victim) {
+          Atomics.or(view, victim.at + FLAGS, CHOSEN);
+          Atomics.add(view, victim.at + VERSION, 1);
+          wakeDeathWatchers();
+          return { recheck: Number.POSITIVE_INFINITY };
+        }
+      }
+      this.#end(at);
+      return { cycle: found.links, recheck: Number.POSITIVE_INFINITY };
     } finally {
       unlockGraph();
     }
+  }
+
+  /** Whether this wait has been chosen as a victim (the next attempt then calls {@link WaitSlot.detect}). */
+  chosen(): boolean {
+    return this.#at >= 0 && (Atomics.load(view, this.#at + FLAGS) & CHOSEN) !== 0;
+  }
+
+  /** The chosen victim's side: refuses the wait if its cycle still stands, else forgets the choice. */
+  #refuseChosen(): { cycle?: DeadlockLink[]; recheck: number } {
+    const at = this.#at;
+    lockGraph();
+    try {
+      Atomics.and(view, at + FLAGS, ~CHOSEN);
+      const found = findCycle(at);
+      if (!found) return { recheck: Number.POSITIVE_INFINITY };
+      this.#suspect = '';
+      this.#end(at);
+      return { cycle: found.links, recheck: Number.POSITIVE_INFINITY };
+    } finally {
+      unlockGraph();
+    }
+  }
+
+  /** Clears the slot of a refused wait (under the graph lock, so that no other thread of its cycle throws). */
+  #end(at: number): void {
+    Atomics.store(view, at + LOCK, 0);
+    Atomics.add(view, at + VERSION, 1);
+    this.#lock = 0;
+    this.#holder = 0;
   }
 }
 
@@ -342,11 +388,14 @@ interface Edge {
   lock: number;
   holder: number;
   async: boolean;
+  flags: number;
   version: number;
 }
 
 /** Depth-first search for a path from this wait's holder back to this thread. Caller holds the graph lock. */
-function findCycle(mine: number): { links: DeadlockLink[]; key: string; async: boolean } | undefined {
+function findCycle(
+  mine: number,
+): { links: DeadlockLink[]; path: Edge[]; key: string; async: boolean } | undefined {
   const high = Atomics.load(view, WAITS_HIGH);
   const byThread = new Map<number, Edge[]>();
   let start: Edge | undefined;
@@ -358,7 +407,8 @@ function findCycle(mine: number): { links: DeadlockLink[]; key: string; async: b
     const holder = Atomics.load(view, at + HOLDER);
     if (tid === 0 || lock === 0 || holder === 0 || holder === tid) continue;
     if (isDead(tid) || isDead(holder)) continue;
-    const edge: Edge = { at, tid, lock, holder, async: Atomics.load(view, at + FLAGS) === ASYNC, version };
+    const flags = Atomics.load(view, at + FLAGS);
+    const edge: Edge = { at, tid, lock, holder, async: (flags & ASYNC) !== 0, flags, version };
     if (at === mine) start = edge;
     const list = byThread.get(tid);
     if (list) list.push(edge);
@@ -395,7 +445,7 @@ function findCycle(mine: number): { links: DeadlockLink[]; key: string; async: b
     };
   });
   const key = path.map((e) => `${e.at}:${e.version}`).join(',');
-  return { links, key, async: path.some((e) => e.async) };
+  return { links, path, key, async: path.some((e) => e.async) };
 }
 
 /** The `DeadlockError` of the victim `api`. */

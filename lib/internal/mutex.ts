@@ -149,7 +149,8 @@ export interface LockPlan extends WaitPlan {
 /**
  * The waiter's step: take the word when it is free or its holder is dead, otherwise publish the wait (deadlock
  * detection), mark the word CONTENDED and park on it. Throws `DeadlockError` (from `api`) when the wait would
- * close a cycle. One plan serves one wait at a time: a lock keeps one for its sync acquires and one for the head
+ * close a cycle, unless `keep` (a Condition's reacquire, which must end holding the lock): another wait of the
+ * cycle is refused instead. One plan serves one wait at a time: a lock keeps one for its sync acquires and one for the head
  * of its thread's async acquirers.
  */
 export function lockPlan(
@@ -158,8 +159,9 @@ export function lockPlan(
   nameAt: number,
   api: string,
   async: boolean,
+  keep = false,
 ): LockPlan {
-  const slot = new WaitSlot();
+  const slot = new WaitSlot(keep);
   const lockId = Atomics.load(view, index + ID_OFFSET);
   const plan: LockPlan = {
     view,
@@ -198,7 +200,7 @@ export function lockPlan(
           expected = (word & ~STATE_BITS) | CONTENDED;
           if (Atomics.compareExchange(view, index, word, expected) !== word) continue;
         }
-        if (changed || plan.recheckAt !== Number.POSITIVE_INFINITY) {
+        if (changed || plan.recheckAt !== Number.POSITIVE_INFINITY || slot.chosen()) {
           const { cycle, recheck } = slot.detect();
           if (cycle) throw deadlockError(api, cycle);
           plan.recheckAt = recheck;

@@ -40,8 +40,8 @@
  * notify after the store wakes it to look again. A recorder that stops between the steps (its thread is killed)
  * leaves a slot that names an older death or 0, which is harmless: the death is then simply not recorded, as if
  * nobody had observed it. The ring is fixed in size, so any number of deaths costs no memory; a death older than
- * the last `RING_SIZE` is forgotten (a lock still held by that thread is no longer recovered by a waiter, only
- * by the observer's pass over the locks it knows; see `mutex.ts`).
+ * the last `RING_SIZE` is forgotten: a lock still held by that thread is then no longer recovered (see the
+ * Limits guide).
  *
  * Thread ids are Node's `threadId + 1` (never reused within a process) or, in a browser, a random 29-bit id
  * (`thread.ts`).
@@ -96,8 +96,6 @@ interface NodeProcess {
 
 interface RegistryState {
   readonly view: Int32Array;
-  /** Called after every death this thread records (the observer's pass over the locks it knows). */
-  readonly listeners: Set<(id: number) => void>;
 }
 
 function isRegistry(value: unknown): value is SharedArrayBuffer {
@@ -123,7 +121,7 @@ function obtain(): RegistryState {
     Atomics.store(new Int32Array(buffer), MAGIC, REGISTRY_MAGIC);
     workerThreads?.setEnvironmentData?.(ENV_KEY, buffer);
   }
-  const state: RegistryState = { view: new Int32Array(buffer), listeners: new Set() };
+  const state: RegistryState = { view: new Int32Array(buffer) };
   global[GLOBAL_KEY] = state;
   // Watch every worker this thread creates. The id must be captured now: it reads −1 after the exit.
   proc?.on?.('worker', (worker) => {
@@ -165,15 +163,17 @@ export function recordDeath(id: number): void {
   const n = Atomics.add(view, DEATHS, 1);
   Atomics.store(view, RING + (n % RING_SIZE), id);
   Atomics.notify(view, DEATHS);
-  for (const listener of registry.listeners) listener(id);
+}
+
+/**
+ * Wakes every thread's death watch without recording a death, so that their async waiters attempt again (a
+ * deadlock victim chosen by another thread must notice; see `deadlock.ts`).
+ */
+export function wakeDeathWatchers(): void {
+  Atomics.notify(view, DEATHS);
 }
 
 /** The registry's DEATHS word, for waiters that park on it (`wait.ts`'s death watch). */
 export function deathsWord(): { view: Int32Array; index: number } {
   return { view, index: DEATHS };
-}
-
-/** Adds a function called in this thread after every death it records. */
-export function onDeathRecorded(listener: (id: number) => void): void {
-  registry.listeners.add(listener);
 }

@@ -34,6 +34,8 @@ export interface Resource {
   takeResult?(): number;
   /** When `attempt` wants to run again although nothing woke it (see `WaitPlan.recheckAt`). */
   recheckAt?(): number;
+  /** Whether `attempt` may succeed because a thread died (see `WaitPlan.watchesDeaths`). */
+  readonly watchesDeaths?: boolean;
 }
 
 interface Entry {
@@ -69,7 +71,7 @@ export class Turnstile {
         return result;
       },
       leave: resource.leave && (() => resource.leave!()),
-      watchesDeaths: resource.takeResult !== undefined,
+      watchesDeaths: resource.watchesDeaths === true,
       get recheckAt() {
         return resource.recheckAt?.() ?? Number.POSITIVE_INFINITY;
       },

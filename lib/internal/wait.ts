@@ -49,7 +49,7 @@ export type ParkResult = 'ok' | 'not-equal' | 'timed-out';
 export const SPIN_LIMIT = 100;
 
 /** The longest a sync waiter of a plan that `watchesDeaths` parks before it looks at the registry again. */
-export const DEATH_POLL_MS = 40;
+export const DEATH_POLL_MS = 25;
 
 /**
  * Checks a timeout in milliseconds: `undefined` and `Infinity` mean forever; negative, `NaN` and non-numbers
