@@ -35,8 +35,9 @@
  * ## Parties that die
  * A thread can die while its parties wait (terminated, crashed, `process.exit()`); nobody notifies then. So
  * every party records itself in the table on arrival (INSIDE(s) += 1 for its thread's slot) and removes
- * itself on leaving, and every wait is a death-watching wait (`Condition`'s internal `waitWatching…`): it also
- * returns after any thread's death is recorded in the registry (`internal/registry.ts`). Whoever holds the
+ * itself on leaving, and every wait is a death-watching wait (`Condition`'s internal `waitWatching…`): it parks
+ * once and returns on any wake, among them the registry's wake after a death (`internal/registry.ts`; a
+ * blocked thread cannot watch that word, so a sync wait parks `DEATH_POLL_MS` at most). Whoever holds the
  * lock (an arriving party, a woken waiter) first *reaps*: a slot whose thread is dead gives its INSIDE back
  * (COUNT −= INSIDE(s), the slot is freed); if that happened while FILLING, the generation can never complete:
  * the barrier breaks (every waiter gets BrokenBarrierError, as Java breaks a barrier whose waiting thread is

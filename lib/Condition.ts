@@ -461,17 +461,20 @@ export class Condition {
   }
 
   /**
-   * @internal For `Barrier`: {@link Condition.waitSync} up to `deadline` (a `performance.now()` time) that also
-   * returns (`false`, unless notified) once the registry's death count differs from `deathsSeen`, so that the
-   * caller can look for parties that died. The caller holds the lock.
+   * @internal For `Barrier`: one park of {@link Condition.waitSync}, so that the caller can look for parties
+   * that died: it returns (`false`, unless notified) after at most `DEATH_POLL_MS`, at once when the
+   * registry's death count differs from `deathsSeen`, or at `deadline` (a `performance.now()` time). It does
+   * not wait on until the count changes: a death is counted just before the registry names the thread, and a
+   * look in between would miss it; the next look, after the next slice or the registry's wake, finds it.
+   * The caller holds the lock.
    */
   waitWatchingSync(deadline: number, deathsSeen: number): boolean {
     return this.#waitSync(deadline, deathsSeen, 'Condition.waitSync');
   }
 
   /**
-   * The blocking wait. With `deathsSeen ≥ 0` it also ends after a thread's death: it parks in slices of
-   * `DEATH_POLL_MS` (a blocked thread cannot watch a second word) and leaves its group once the death count moved.
+   * The blocking wait. With `deathsSeen ≥ 0` it parks once, for one slice of `DEATH_POLL_MS` at most (a
+   * blocked thread cannot watch the registry's word too), and returns whatever woke it.
    */
   #waitSync(deadline: number, deathsSeen: number, api: string): boolean {
     const view = this.#view;
@@ -493,9 +496,9 @@ export class Condition {
     }
   }
 
-  /** Whether a waiter that was not notified gives up: at its deadline, or (watching deaths) after a death. */
+  /** Whether a waiter that was not notified gives up: at its deadline, or (watching deaths) after any wake. */
   #shouldLeave(deadline: number, deathsSeen: number): boolean {
-    return remaining(deadline) <= 0 || (deathsSeen >= 0 && deathCount() !== deathsSeen);
+    return deathsSeen >= 0 || remaining(deadline) <= 0; // a death-watching wait parks once (see waitWatchingSync)
   }
 
   /**
@@ -547,8 +550,9 @@ export class Condition {
   }
 
   /**
-   * @internal For `Barrier`: {@link Condition.wait} up to `deadline` that also resolves (`false`, unless
-   * notified) once the registry's death count differs from `deathsSeen`. The caller holds the lock.
+   * @internal For `Barrier`: one park of {@link Condition.wait}: resolves (`false`, unless notified) at the
+   * first wake (a notify, a recorded death: the death watch of `internal/wait.ts`), or at `deadline`; at once
+   * when the death count already differs from `deathsSeen`. The caller holds the lock.
    */
   waitWatching(deadline: number, signal: AbortSignal | undefined, deathsSeen: number): Promise<boolean> {
     return this.#waitAsync(deadline, signal, deathsSeen, 'Condition.wait');
@@ -705,12 +709,10 @@ export class Condition {
   }
 }
 
-/** Parks on SEQ while it reads `seq`, in slices, until it changes, the deadline passes or a death is recorded. */
+/** Parks on SEQ while it reads `seq`, for one slice of `DEATH_POLL_MS` at most, unless a death was recorded. */
 function parkWatchingSync(view: Int32Array, seq: number, deadline: number, deathsSeen: number): void {
-  while (deathCount() === deathsSeen) {
-    const slice = Math.min(deadline, performance.now() + DEATH_POLL_MS);
-    if (parkSync(view, SEQ, seq, slice) !== 'timed-out' || remaining(deadline) <= 0) return;
-  }
+  if (deathCount() === deathsSeen)
+    parkSync(view, SEQ, seq, Math.min(deadline, performance.now() + DEATH_POLL_MS));
 }
 
 /**
