@@ -13,9 +13,9 @@ import { nextMessage, resultOf, spawn } from './helpers/workers';
 
 type Result = { value?: unknown; error?: string };
 
-// Word indices of the queue's header (see lib/Queue.ts): used to see that a worker is parked.
-const PUTTERS = 9;
-const GETTERS = 10;
+// Word indices of the queue's header (see lib/internal/ring.ts): used to see that a worker is parked.
+const PUTTERS = 97;
+const GETTERS = 81;
 
 /** Resolves once `condition()` holds, checking on each turn of the event loop for at most 10 s. */
 async function until(condition: () => boolean, what: string): Promise<void> {
@@ -27,7 +27,7 @@ async function until(condition: () => boolean, what: string): Promise<void> {
 }
 
 function waitersOf(queue: Queue<unknown>, slot: number): number {
-  return Atomics.load(new Int32Array(queue.buffer, queue.byteOffset, 16), slot);
+  return Atomics.load(new Int32Array(queue.buffer, queue.byteOffset, 128), slot);
 }
 
 /** Starts a worker that runs one operation on `queue` and resolves once it is parked in it. */
@@ -382,7 +382,7 @@ describe('Queue: sharing', () => {
     expect(() => Queue.from(new Lock())).toThrow(/^Queue\.from: expected a Queue or its clone/);
     expect(() => Queue.from(new JoinableQueue())).toThrow(/got a JoinableQueue/);
     const queue = new Queue({ capacity: 1024 });
-    const truncated = { buffer: new SharedArrayBuffer(128), byteOffset: 0 };
+    const truncated = { buffer: new SharedArrayBuffer(512), byteOffset: 0 }; // the header alone
     new Uint8Array(truncated.buffer).set(new Uint8Array(queue.buffer, 0, 64));
     expect(() => Queue.from(truncated)).toThrow(/too small for its ring of 1024 bytes/);
   });
