@@ -351,8 +351,7 @@ export class Ring {
 
   /**
    * Copies the record at GET_POS into `into` (the record's length exactly) or, when omitted, into this thread's
-   * inbox at `inboxStart`; then counts it and removes it with one store of GET_POS (`remove` false: the caller
-   * removes a batch at once with {@link Ring.removeUpTo}).
+   * inbox at `inboxStart`; then counts it and removes it with one store of GET_POS.
    */
   take(into: Uint8Array | undefined, inboxStart: number, taken: Taken): void {
     const words = this.words;
@@ -377,7 +376,12 @@ export class Ring {
   takeMany(max: number, out: Taken[]): number {
     const words = this.words;
     let pos = words[GET_POS] >>> 0;
-    const seen = words[SEEN_PUT_POS] >>> 0;
+    let seen = words[SEEN_PUT_POS] >>> 0;
+    if (max > 1) {
+      // A batch takes what is in the queue now, not only what an earlier look saw.
+      words[SEEN_PUT_POS] = Atomics.load(words, PUT_POS);
+      seen = words[SEEN_PUT_POS] >>> 0;
+    }
     let inboxUsed = 0;
     let n = 0;
     while (n < max && pos !== seen) {
