@@ -25,6 +25,7 @@
  */
 
 import { CLOSED, NOT_EMPTY, NOT_FULL, type Ring } from './ring';
+import { SpinBudget } from './spin';
 import { wake } from './wait';
 
 const ARMED = 1; // a waiter may be parked: the next signal must wake the word
@@ -66,22 +67,20 @@ export function broadcastClosed(words: Int32Array): void {
   }
 }
 
+// This thread's spin budgets before a sync get or put parks (see spin.ts): they shrink while spins keep failing.
+const itemSpin = new SpinBudget(WAIT_SPIN_MS);
+const roomSpin = new SpinBudget(WAIT_SPIN_MS);
+
 /**
- * Before a sync get parks: spins while the queue looks empty and open, for at most WAIT_SPIN_MS. The producer is
- * usually running on the other core and about to put; a park and the wake it needs cost more than the spin.
- * Only reads: the attempt that follows decides.
+ * Before a sync get parks: spins while the queue looks empty and open, for at most WAIT_SPIN_MS (less when
+ * spins have not been paying off in this thread). The producer is often running on the other core and about to
+ * put; a park and the wake it needs cost more than the spin. Only reads: the attempt that follows decides.
  */
 export function spinForItem(ring: Ring, deadline: number): void {
-  const until = Math.min(deadline, performance.now() + WAIT_SPIN_MS);
-  for (let i = 1; ring.looksEmpty() && Atomics.load(ring.words, CLOSED) === 0; i++) {
-    if ((i & 63) === 0 && performance.now() > until) return;
-  }
+  itemSpin.spin(() => ring.looksEmpty() && Atomics.load(ring.words, CLOSED) === 0, deadline);
 }
 
 /** Before a sync put parks: spins while `items` records of `bytes` bytes look as if they do not fit (as above). */
 export function spinForRoom(ring: Ring, bytes: number, items: number, deadline: number): void {
-  const until = Math.min(deadline, performance.now() + WAIT_SPIN_MS);
-  for (let i = 1; Atomics.load(ring.words, CLOSED) === 0 && !ring.looksRoomy(bytes, items); i++) {
-    if ((i & 63) === 0 && performance.now() > until) return;
-  }
+  roomSpin.spin(() => Atomics.load(ring.words, CLOSED) === 0 && !ring.looksRoomy(bytes, items), deadline);
 }

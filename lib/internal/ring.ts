@@ -90,6 +90,7 @@
 import { type Encoded, ItemType } from './codec';
 import { LOCKED, lockPlan, tryLock, UNLOCKED, unlock } from './mutex';
 import { align8 } from './shared';
+import { SpinBudget } from './spin';
 import { mayBlock, waitSync } from './wait';
 
 /** Bytes of the header words before the ring (eight cache lines). */
@@ -123,8 +124,10 @@ export const JOINERS = 113;
 export const RECORD_HEADER = 8;
 /** The largest capacity: positions run to 2·capacity and must fit in 31 bits. */
 export const MAX_CAPACITY = 2 ** 30;
-/** How long a thread spins for one of the queue's locks before parking. */
+/** How long a thread spins for one of the queue's locks before parking, at most. */
 const LOCK_SPIN_MS = 0.05;
+// This thread's budget for that spin (see spin.ts).
+const lockSpin = new SpinBudget(LOCK_SPIN_MS);
 
 /** Bytes a record of `length` payload bytes takes in the ring. */
 export function recordSize(length: number): number {
@@ -220,12 +223,10 @@ export class Ring {
 
   #lockContended(index: number): void {
     const words = this.words;
-    // The holder is copying a record, which for a large item takes microseconds: spin for up to LOCK_SPIN_MS
-    // before parking, since a park and its wake cost more than that on a busy machine.
-    const until = performance.now() + LOCK_SPIN_MS;
-    for (let i = 1; ; i++) {
-      if (Atomics.load(words, index) === UNLOCKED && tryLock(words, index)) return;
-      if ((i & 63) === 0 && performance.now() > until) break;
+    // The holder is copying a record, which for a large item takes microseconds: spin (adaptively, see
+    // spin.ts) before parking, since a park and its wake cost more than that when the holder is running.
+    if (lockSpin.spin(() => Atomics.load(words, index) !== UNLOCKED, Number.POSITIVE_INFINITY)) {
+      if (tryLock(words, index)) return;
     }
     if (!mayBlock) {
       // A thread that may not park (a browser's main thread) spins: the holder is copying one record.
