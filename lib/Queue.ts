@@ -141,15 +141,14 @@ function parseQueueWait(options: WaitOptions | undefined, api: string): ReturnTy
  * @typeParam T - The items' type.
  *
  * @remarks
- * **Codec choice and measurements.** How an item becomes bytes decides whether a queue in shared memory can
- * beat `postMessage`. `v8.serialize` + `v8.deserialize` of `{ id, payload: 32 chars }` cost 7 to 15 µs on the
- * 2-core development machine, more than `postMessage`'s whole trip from worker to worker, so the queue has its
- * own encoder (`internal/codec.ts`), with three paths:
+ * **Codec choice.** How an item becomes bytes decides whether a queue in shared memory can beat `postMessage`:
+ * `v8.serialize` + `v8.deserialize` of a small object cost more than `postMessage`'s whole trip from worker to
+ * worker, so the queue has its own encoder (`internal/codec.ts`), with three paths:
  * - strings, `ArrayBuffer`s and typed arrays spanning their whole buffer travel as their bytes, with no
  *   serializer at all (a typed array is copied straight from its memory into the ring);
  * - trees of plain data (objects, arrays, numbers, strings, booleans, null, undefined, bigint, `Date`, `Map`,
- *   `Set`, whole-buffer typed arrays) use a compact tagged format: 0.2 to 0.5 µs to encode and 0.2 to 0.35 µs to
- *   decode that object in the same runs, 18 to 27 times less than `v8.serialize`;
+ *   `Set`, whole-buffer typed arrays) use a compact tagged format, about ten times cheaper to encode and thirty
+ *   times cheaper to decode than `v8.serialize` / `v8.deserialize` (the codec section of `npm run bench -- queue`);
  * - anything the tagged format cannot reproduce exactly (shared or cyclic references, sparse arrays, arrays
  *   with named properties, class instances, `Error`, `RegExp`, boxed primitives, views on part of a buffer…)
  *   goes through V8's own `Serializer`, the one `structuredClone` uses.
@@ -159,13 +158,14 @@ function parseQueueWait(options: WaitOptions | undefined, api: string): ReturnTy
  * A serialization library (`msgpackr` with its structured-clone extension) was the alternative; it would have
  * needed the same exactness guards and fallback, and a runtime dependency, for no gain on the raw-bytes path.
  *
- * Worker to worker (`npm run bench -- queue`, one producer, one consumer, on a shared and heavily loaded
- * 2-core machine, so the figures vary by ±50% from run to run): small objects go through the queue at
- * 0.59 to 1.16 M/s with `putSync`/`getSync` and 0.47 to 1.03 M/s with `await put`/`await get`, 1.0× to 3.7×
- * the rate of `postMessage` and 0.37 to 0.44 of a raw ring of fixed 64-byte records in the same runs (0.24 to
- * 0.30 before producers and consumers stopped writing shared counters). 64 KB binary items reach 0.44 to
- * 2.6 GB/s, where the raw ring copies 3.7 to 17 GB/s: handing each item out in a fresh buffer, which any queue
- * (and `postMessage`) must do, already brings the raw ring down to 0.86 to 2.7 GB/s on this machine.
+ * **Speed.** Worker to worker, the queue's figures against plain `postMessage` depend on the machine more than
+ * on anything in this file. What the queue saves is the event loop: a producer and a consumer that each have a
+ * core hand items over through memory, without a message event per item. On a machine with more runnable
+ * threads than cores that saving is small, because then every item's CPU time counts, and it is about the same
+ * through the queue as through `postMessage` (with the encoding, the copies and the decoding). The Performance guide
+ * (`docs/performance.md`) has the figures, min–median–max over alternating runs, and says which targets are not
+ * reached. For small items, {@link Queue.putManySync} / {@link Queue.getManySync} and their async twins take one
+ * lock, one publication and one wake-up check per batch instead of one per item.
  *
  * `qsize()`, `empty()` and `full()` are approximate, as in Python: another thread may change the queue
  * between the answer and its use.
