@@ -295,35 +295,42 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    * to park on. Throws {@link QueueClosedError} on a closed queue.
    */
   #attemptPut(encoded: Encoded, putter: Putter | null, api: string): number | true {
+    const room = this.#reserve(recordSize(encoded.bytes.length), 1, putter, api);
+    if (room !== true) return room;
+    this.#ring.writeOne(encoded);
+    this.#ring.unlock(PUT_LOCK);
+    signal(this.#ring.words, NOT_EMPTY);
+    return true;
+  }
+
+  /**
+   * Takes PUT_LOCK and checks that `items` records of `bytes` bytes in all fit: returns `true` with the lock held
+   * when they do; otherwise announces `putter` (when given), arms NOT_FULL, and returns the value to park on with
+   * the lock released. Throws {@link QueueClosedError} on a closed queue.
+   */
+  #reserve(bytes: number, items: number, putter: Putter | null, api: string): number | true {
     const ring = this.#ring;
     const words = ring.words;
-    const size = recordSize(encoded.bytes.length);
     ring.lock(PUT_LOCK);
     // CLOSED only changes under PUT_LOCK: this read is exact.
     if (ring.isClosed()) {
       ring.unlock(PUT_LOCK);
       throw new QueueClosedError(`${api}: the queue is closed`);
     }
-    if (!ring.fits(size, 1)) {
-      if (!putter) {
-        ring.unlock(PUT_LOCK);
-        return Atomics.load(words, NOT_FULL);
-      }
-      if (!putter.announced) {
-        putter.announced = true;
-        Atomics.add(words, PUTTERS, 1);
-      }
-      // Arm, then look again: a get between the first look and the arming would not have woken us.
-      const expected = arm(words, NOT_FULL);
-      if (!ring.fits(size, 1)) {
-        ring.unlock(PUT_LOCK);
-        return expected;
-      }
+    if (ring.fits(bytes, items)) return true;
+    if (!putter) {
+      ring.unlock(PUT_LOCK);
+      return Atomics.load(words, NOT_FULL);
     }
-    ring.writeOne(encoded);
+    if (!putter.announced) {
+      putter.announced = true;
+      Atomics.add(words, PUTTERS, 1);
+    }
+    // Arm, then look again: a get between the first look and the arming would not have woken us.
+    const expected = arm(words, NOT_FULL);
+    if (ring.fits(bytes, items)) return true;
     ring.unlock(PUT_LOCK);
-    signal(words, NOT_EMPTY);
-    return true;
+    return expected;
   }
 
   /** Copies the encoded bytes if they alias the item or the thread's scratch buffer, for a put that waits. */
@@ -668,32 +675,11 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
 
   /** {@link Queue.#attemptPut} for a whole batch: all of it is written and published at once, or nothing. */
   #attemptPutMany(batch: Batch, putter: Putter | null, api: string): number | true {
-    const ring = this.#ring;
-    const words = ring.words;
-    const count = batch.records.length;
-    ring.lock(PUT_LOCK);
-    if (ring.isClosed()) {
-      ring.unlock(PUT_LOCK);
-      throw new QueueClosedError(`${api}: the queue is closed`);
-    }
-    if (!ring.fits(batch.size, count)) {
-      if (!putter) {
-        ring.unlock(PUT_LOCK);
-        return Atomics.load(words, NOT_FULL);
-      }
-      if (!putter.announced) {
-        putter.announced = true;
-        Atomics.add(words, PUTTERS, 1);
-      }
-      const expected = arm(words, NOT_FULL);
-      if (!ring.fits(batch.size, count)) {
-        ring.unlock(PUT_LOCK);
-        return expected;
-      }
-    }
-    ring.write(batch.records, count);
-    ring.unlock(PUT_LOCK);
-    signal(words, NOT_EMPTY);
+    const room = this.#reserve(batch.size, batch.records.length, putter, api);
+    if (room !== true) return room;
+    this.#ring.write(batch.records, batch.records.length);
+    this.#ring.unlock(PUT_LOCK);
+    signal(this.#ring.words, NOT_EMPTY);
     return true;
   }
 
