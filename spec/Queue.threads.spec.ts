@@ -22,9 +22,9 @@ async function runStress(options: QueueOptions, modes: readonly Mode[] = MODES):
   const producers = modes.map((mode, producer) =>
     spawn('queue-producer', { queue, producer, count: ITEMS_PER_PRODUCER, mode }),
   );
-  await Promise.all(producers.map((worker) => resultOf(worker, 25_000)));
+  await Promise.all(producers.map((worker) => resultOf(worker, 50_000)));
   queue.close();
-  const results = await Promise.all(consumers.map((worker) => resultOf<Consumed>(worker, 25_000)));
+  const results = await Promise.all(consumers.map((worker) => resultOf<Consumed>(worker, 50_000)));
 
   // Nothing corrupt, every item received exactly once.
   expect(results.map((r) => r.corrupt)).toEqual([0, 0, 0]);
@@ -52,17 +52,17 @@ async function runStress(options: QueueOptions, modes: readonly Mode[] = MODES):
 describe('Queue across threads: 3 producers × 3 consumers × 20,000 items, mixed sync and async', () => {
   it('delivers every item exactly once, in per-producer order, without an item limit', async () => {
     await runStress({});
-  }, 60_000);
+  }, 110_000);
 
   it('does the same with maxsize 1, where every put and get waits for the other side', async () => {
     await runStress({ maxsize: 1 });
-  }, 60_000);
+  }, 110_000);
 
   it('does the same with a 4 KB ring, where puts wait for bytes and records wrap all the time', async () => {
     await runStress({ capacity: 4096 });
-  }, 60_000);
+  }, 110_000);
 
   it('does the same with batches (putManySync, await putMany, getManySync, await getMany) next to single puts and gets, maxsize 8', async () => {
     await runStress({ maxsize: 8 }, ['batch', 'batch-async', 'mixed']);
-  }, 60_000);
+  }, 110_000);
 });
