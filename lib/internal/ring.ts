@@ -62,26 +62,29 @@
  *
  * ## What another thread sees if a writer stops between two steps
  * A thread can end at any instruction (issue 10). Every change of the queue is one store that comes after
- * everything it makes visible, so a put has enqueued all of its item or nothing, and a get has removed one whole
- * item or nothing; what a dead writer can leave behind is its lock (held) and a count one step ahead:
+ * everything it makes visible, so a put has enqueued all of its item (or batch) or nothing, and a get has removed
+ * whole items or nothing; what a dead writer can leave behind is its lock (held) and a count ahead of the bytes
+ * (n = 1 for a single put or get, the batch's size for a batch):
  *
  * | a put stopped…                              | the queue                       | counts / what recovery does       |
  * |---------------------------------------------|---------------------------------|-----------------------------------|
  * | while copying the record                    | unchanged: bytes past PUT_POS are free space | exact                |
- * | after PUT_ITEMS + 1, before PUT_POS         | unchanged (the record is whole but unpublished) | PUT_ITEMS one ahead: roll back (PUT_ITEMS − 1) or forward (publish the whole record at PUT_POS) |
+ * | after PUT_ITEMS + n, before PUT_POS         | unchanged (the records are whole but unpublished) | PUT_ITEMS n ahead: roll back (PUT_ITEMS − n) or forward (publish the n whole records from PUT_POS) |
  * | after PUT_POS (before the unlock)           | holds the item                  | exact                             |
  *
  * | a get stopped…                              | the queue                       | counts / what recovery does       |
  * |---------------------------------------------|---------------------------------|-----------------------------------|
  * | while copying the record out                | unchanged                       | exact                             |
- * | after GET_ITEMS + 1, before GET_POS         | still holds the item            | GET_ITEMS one ahead: roll back (GET_ITEMS − 1), and the item goes to the next get |
+ * | after GET_ITEMS + n, before GET_POS         | still holds the items           | GET_ITEMS n ahead: roll back (GET_ITEMS − n), and the items go to the next gets |
  * | after GET_POS (before the unlock)           | the item is gone (with the dead thread) | exact                     |
  *
  * A recovering thread tells the middle rows apart from the others because the counts disagree with the bytes:
  * the number of records between GET_POS and PUT_POS (walked through their headers) is PUT_ITEMS − GET_ITEMS
- * except in those rows, where it is one less. Which side's lock was dead says which row. `JoinableQueue` adds no
- * step to a put: its unfinished count is PUT_ITEMS − TASKS_DONE, so it is exact whenever PUT_ITEMS is. A thread that dies while parked holds no lock and leaves a waiter count one too high and perhaps an armed
- * event word: one wake that nobody needed.
+ * except in those rows, where it is fewer (a put stopped: by the items it was putting, one, or a batch's) or one
+ * more (a get stopped; a batch get moves GET_ITEMS by the batch, so by that many). Which side's lock was dead says
+ * which side to roll back. `JoinableQueue` adds no step to a put: its unfinished count is PUT_ITEMS − TASKS_DONE,
+ * so it is exact whenever PUT_ITEMS is. A thread that dies while parked holds no lock and leaves a waiter count
+ * one too high and perhaps an armed event word: one wake that nobody needed.
  *
  * @internal
  * @module
