@@ -138,7 +138,9 @@ export class CancelFlag {
 
   /**
    * Cancels: sets the flag for every thread, aborts every thread's {@link CancelFlag.signal}, and releases the
-   * waiters. Only the first call counts; later ones (from any thread) change nothing.
+   * waiters. Only the first call counts; later ones (from any thread) change nothing. As with
+   * `AbortController.abort()`, the calling thread's own signal is aborted before `cancel()` returns (and its
+   * `abort` listeners have run); other threads' signals abort when their event loops next run.
    *
    * @param reason - Why, for messages: kept in shared memory (at most {@link CancelFlag.reasonCapacity} UTF-8
    *   bytes) and shown in every thread's {@link CancelledError}.
@@ -160,7 +162,10 @@ export class CancelFlag {
       );
     }
     const flag = this.#flag;
-    if (flag.value) return false;
+    if (flag.value) {
+      this.#abortHere(); // cancelled by another thread whose cancel() this thread's loop has not seen yet
+      return false;
+    }
     if (Atomics.compareExchange(this.#header, CLAIM, UNCLAIMED, CLAIMED) === UNCLAIMED) {
       if (reason !== undefined) {
         const bytes = utf8Prefix(encoder.encode(reason), REASON_CAPACITY);
@@ -168,12 +173,24 @@ export class CancelFlag {
         Atomics.store(this.#header, REASON_LENGTH, bytes.length); // publishes the bytes written above
       }
       flag.value = true; // wakes the waiters and the signal watchers
+      this.#abortHere();
       return true;
     }
     // Another cancel() is writing its reason: let it finish, but never return with the flag still unset.
     for (let i = 0; i < SPIN_LIMIT && !flag.value; i++);
     if (!flag.value) flag.value = true;
+    this.#abortHere();
     return false;
+  }
+
+  /**
+   * Aborts this thread's signal, if it has handed one out, at once: the watch that aborts it otherwise runs on
+   * a later turn of the event loop, and the thread that cancels expects what `AbortController.abort()` does
+   * (its own signal aborted when the call returns). Other threads' signals abort on their event loops.
+   */
+  #abortHere(): void {
+    const controller = controllers.get(this.buffer)?.get(this.byteOffset);
+    if (controller && !controller.signal.aborted) controller.abort(this.#error());
   }
 
   /**

@@ -3,28 +3,33 @@
  * until every item put has been processed (Python's `queue.Queue.join` / `multiprocessing.JoinableQueue`).
  *
  * ## Memory layout
- * Exactly a `Queue`'s (see `Queue.ts`), with its own kind tag and two more words in use:
+ * Exactly a `Queue`'s (see `internal/ring.ts`), with its own kind tag and two more words in use:
  *
  * | word | name       | meaning                                                                  |
  * |------|------------|--------------------------------------------------------------------------|
- * | 13   | UNFINISHED | items put and not yet marked done (≥ 0); `join` parks on it               |
- * | 14   | JOINERS    | threads announced as waiting in `join` (parked or about to park)         |
+ * | 112  | TASKS_DONE | `taskDone()` calls ever, wrapping at 2^32; `join` parks on it            |
+ * | 113  | JOINERS    | threads announced as waiting in `join` (parked or about to park)         |
  *
  * ## Protocol
- * A put increments UNFINISHED under the queue's lock, before the item becomes visible (so no consumer can
- * mark it done before it is counted). `taskDone()` decrements it with a compare-exchange that never goes
- * below 0 (below is {@link TaskDoneError}, with nothing changed), and wakes UNFINISHED when it reached 0 and
- * JOINERS is non-zero. A joiner increments JOINERS, *then* reads UNFINISHED, and parks on the value it read:
- * with sequentially consistent atomics, either the joiner reads 0, or the `taskDone` that makes it 0 comes
- * later in the total order, reads JOINERS ≥ 1 and wakes it (and the joiner's wait, on a value that is no
- * longer there, returns at once). Like CPython's `join`, a joiner re-checks after every wake, so a put that
- * lands between the last `taskDone` and the re-check makes it wait again.
+ * The unfinished tasks are `(PUT_ITEMS − TASKS_DONE) | 0`: the queue's own count of items ever put, less the
+ * tasks marked done. A put adds no step of its own, so what `internal/ring.ts` says about a thread that stops
+ * half-way through a put holds here too (the unfinished count is exact whenever PUT_ITEMS is). PUT_ITEMS grows
+ * before the record is published, so no consumer can mark an item done before it is counted. `taskDone()`
+ * increments TASKS_DONE with a compare-exchange only while the difference is positive (otherwise
+ * {@link TaskDoneError}, with nothing changed), and wakes TASKS_DONE when it made the difference 0 and JOINERS
+ * is non-zero. A joiner increments JOINERS, *then* reads TASKS_DONE and PUT_ITEMS, and parks on the TASKS_DONE
+ * value it read: with sequentially consistent atomics, either the joiner sees no unfinished task, or the
+ * `taskDone` that finishes the last one comes later in the total order, reads JOINERS ≥ 1 and wakes it (and the
+ * joiner's wait, on a value that is no longer there, returns at once). Like CPython's `join`, a joiner
+ * re-checks after every wake, so a put that lands between the last `taskDone` and the re-check makes it wait
+ * again.
  *
  * @module
  */
 
 import { TaskDoneError, TimeoutError } from './errors';
 import { parseWait } from './internal/options';
+import { JOINERS, PUT_ITEMS, TASKS_DONE } from './internal/ring';
 import { defineKind, type Kind, type Placement, registerReviver } from './internal/shared';
 import {
   assertCanBlock,
@@ -37,7 +42,7 @@ import {
   wake,
 } from './internal/wait';
 import type { WaitOptions } from './options';
-import { attachQueue, HEADER_BYTES, JOINERS, Queue, type QueueOptions, UNFINISHED } from './Queue';
+import { attachQueue, HEADER_BYTES, Queue, type QueueOptions } from './Queue';
 
 const KIND = defineKind('JoinableQueue', 13, HEADER_BYTES);
 
@@ -126,12 +131,13 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
   taskDone(): void {
     const view = this.words;
     for (;;) {
-      const unfinished = Atomics.load(view, UNFINISHED);
+      const done = Atomics.load(view, TASKS_DONE);
+      const unfinished = (Atomics.load(view, PUT_ITEMS) - done) | 0;
       if (unfinished <= 0) {
         throw new TaskDoneError('JoinableQueue.taskDone: called more times than items were put');
       }
-      if (Atomics.compareExchange(view, UNFINISHED, unfinished, unfinished - 1) === unfinished) {
-        if (unfinished === 1 && Atomics.load(view, JOINERS) > 0) wake(view, UNFINISHED);
+      if (Atomics.compareExchange(view, TASKS_DONE, done, (done + 1) | 0) === done) {
+        if (unfinished === 1 && Atomics.load(view, JOINERS) > 0) wake(view, TASKS_DONE);
         return;
       }
     }
@@ -149,7 +155,13 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
    * ```
    */
   unfinishedTasks(): number {
-    return Atomics.load(this.words, UNFINISHED);
+    return JoinableQueue.#unfinished(this.words);
+  }
+
+  /** Items put and not marked done: TASKS_DONE first, so the PUT_ITEMS read after it is never behind it. */
+  static #unfinished(view: Int32Array): number {
+    const done = Atomics.load(view, TASKS_DONE);
+    return (Atomics.load(view, PUT_ITEMS) - done) | 0;
   }
 
   #joinPlan(): WaitPlan {
@@ -157,14 +169,14 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
     let announced = false;
     return {
       view,
-      index: UNFINISHED,
+      index: TASKS_DONE,
       attempt: () => {
         if (!announced) {
           announced = true;
           Atomics.add(view, JOINERS, 1);
         }
-        const unfinished = Atomics.load(view, UNFINISHED);
-        return unfinished === 0 ? true : unfinished;
+        const done = Atomics.load(view, TASKS_DONE);
+        return Atomics.load(view, PUT_ITEMS) === done ? true : done;
       },
       leave: () => {
         if (announced) Atomics.sub(view, JOINERS, 1);
@@ -194,7 +206,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
     }
     const { deadline, signal, timeout } = parseWait(options, 'JoinableQueue.join');
     if (signal?.aborted) throw signal.reason;
-    if (Atomics.load(this.words, UNFINISHED) === 0) return;
+    if (JoinableQueue.#unfinished(this.words) === 0) return;
     if (!(await waitAsync(this.#joinPlan(), deadline, signal))) {
       throw new TimeoutError(`JoinableQueue.join: tasks were still unfinished after ${timeout} ms`, timeout);
     }
@@ -218,7 +230,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
   joinSync(timeout?: number): boolean {
     checkTimeout(timeout, 'JoinableQueue.joinSync');
     if (!mayBlock) assertCanBlock('JoinableQueue.joinSync', 'await queue.join()');
-    if (Atomics.load(this.words, UNFINISHED) === 0) return true;
+    if (JoinableQueue.#unfinished(this.words) === 0) return true;
     return waitSync(this.#joinPlan(), deadlineOf(timeout, 'JoinableQueue.joinSync'));
   }
 }

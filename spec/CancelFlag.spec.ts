@@ -78,7 +78,34 @@ describe('CancelFlag', () => {
     await aborted;
     expect(signal.reason).toBeInstanceOf(CancelledError);
     expect((signal.reason as Error).message).toBe('CancelFlag: cancelled: done');
-    expect(announced(flag)).toBe(0);
+    // The watch behind the signal leaves once its wake is delivered: nothing stays announced on the flag.
+    await until(() => announced(flag) === 0);
+  });
+
+  it("aborts the cancelling thread's own signal, listeners run, before cancel() returns", () => {
+    const flag = new CancelFlag();
+    const signal = flag.signal;
+    const heard: string[] = [];
+    signal.addEventListener('abort', () => heard.push((signal.reason as Error).message));
+    expect(flag.cancel('now')).toBe(true);
+    // No await between cancel() and these checks: the abort must not wait for the event loop.
+    expect(signal.aborted).toBe(true);
+    expect(signal.reason).toBeInstanceOf(CancelledError);
+    expect(heard).toEqual(['CancelFlag: cancelled: now']);
+  });
+
+  it("aborts this thread's signal in a cancel() that finds the flag already cancelled elsewhere", () => {
+    const flag = new CancelFlag();
+    const signal = flag.signal;
+    // A second handle on the same memory (a clone: its own buffer object) stands for another thread: its
+    // cancel() sets the shared flag, and this handle's signal would only abort on a later turn of the loop.
+    const elsewhere = CancelFlag.from(structuredClone(flag));
+    expect(elsewhere.signal).not.toBe(signal);
+    expect(elsewhere.cancel('elsewhere')).toBe(true);
+    expect(signal.aborted).toBe(false);
+    expect(flag.cancel('late')).toBe(false);
+    expect(signal.aborted).toBe(true);
+    expect((signal.reason as Error).message).toBe('CancelFlag: cancelled: elsewhere');
   });
 
   it('hands out an already aborted signal once cancelled', () => {

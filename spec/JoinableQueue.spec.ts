@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { JoinableQueue, Queue, QueueFullError, revive, TaskDoneError, TimeoutError } from '../lib/index';
 import { nextMessage, resultOf, spawn } from './helpers/workers';
 
-const JOINERS = 14; // header word of lib/Queue.ts: threads announced as waiting in join
+const JOINERS = 113; // header word (lib/internal/ring.ts): threads announced as waiting in join
 
 async function until(condition: () => boolean, what: string): Promise<void> {
   const deadline = performance.now() + 10_000;
@@ -92,7 +92,7 @@ describe('JoinableQueue: Python behaviour', () => {
   it('wakes a joinSync in another thread when this thread marks the last task done', async () => {
     const queue = new JoinableQueue<number>();
     queue.putNowait(1);
-    const words = new Int32Array(queue.buffer, queue.byteOffset, 16);
+    const words = new Int32Array(queue.buffer, queue.byteOffset, 128);
     const worker = spawn('queue-op', { queue, op: 'joinSync', timeout: 20_000 });
     await nextMessage(worker, 10_000, (m: { ready?: boolean }) => m.ready === true);
     await until(() => Atomics.load(words, JOINERS) > 0, 'the worker waits in joinSync');

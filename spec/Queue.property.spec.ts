@@ -15,7 +15,7 @@ interface Model {
 
 type Real = Queue<unknown>;
 
-/** Bytes an item takes in the ring: an 8-byte header and its encoding rounded up to 8 (see lib/Queue.ts). */
+/** Bytes an item takes in the ring: an 8-byte header and its encoding rounded up to 8 (see lib/internal/ring.ts). */
 function sizeOf(value: unknown): number {
   return 8 + ((encode(value, 'spec').bytes.length + 7) & ~7);
 }
@@ -105,6 +105,83 @@ class Get implements fc.AsyncCommand<Model, Real> {
   }
 }
 
+/** A batch: all of it goes in, or (full, closed, never fits) none of it. */
+class PutMany implements fc.AsyncCommand<Model, Real> {
+  constructor(
+    readonly values: unknown[],
+    readonly form: 'putManySync(items, 0)' | 'putMany(items, { timeout: 0 })',
+  ) {}
+  check(): boolean {
+    return true;
+  }
+  async run(model: Model, real: Real): Promise<void> {
+    const sizes = this.values.map(sizeOf);
+    const size = sizes.reduce((a, b) => a + b, 0);
+    const count = this.values.length;
+    const expected =
+      size > model.capacity || (model.maxsize > 0 && count > model.maxsize)
+        ? RangeError
+        : count === 0
+          ? 'ok'
+          : model.closed
+            ? QueueClosedError
+            : (model.maxsize > 0 && model.items.length + count > model.maxsize) ||
+                model.used + size > model.capacity
+              ? QueueFullError
+              : 'ok';
+    const result = await outcome(() =>
+      this.form === 'putManySync(items, 0)'
+        ? real.putManySync(this.values, 0)
+        : real.putMany(this.values, { timeout: 0 }),
+    );
+    if (expected === 'ok') {
+      expect(result.error).toBeUndefined();
+      for (let i = 0; i < this.values.length; i++) {
+        model.items.push({ value: structuredClone(this.values[i]), size: sizes[i] });
+      }
+      model.used += size;
+    } else {
+      expect(result.error).toBeInstanceOf(expected);
+    }
+  }
+  toString(): string {
+    return this.form.replace('items', `<${this.values.length} items>`);
+  }
+}
+
+/** Up to `max` items, oldest first, or Empty / Closed when there is none. */
+class GetMany implements fc.AsyncCommand<Model, Real> {
+  constructor(
+    readonly max: number,
+    readonly form: 'getManySync(max, 0)' | 'getMany(max, { timeout: 0 })',
+  ) {}
+  check(): boolean {
+    return true;
+  }
+  async run(model: Model, real: Real): Promise<void> {
+    const result = await outcome(() =>
+      this.form === 'getManySync(max, 0)'
+        ? real.getManySync(this.max, 0)
+        : real.getMany(this.max, { timeout: 0 }),
+    );
+    if (model.items.length === 0) {
+      expect(result.error).toBeInstanceOf(model.closed ? QueueClosedError : QueueEmptyError);
+      return;
+    }
+    expect(result.error).toBeUndefined();
+    const heads = model.items.splice(0, this.max);
+    const got = result.value as unknown[];
+    expect(got).toHaveLength(heads.length);
+    heads.forEach((head, i) => {
+      assertSameClone(got[i], head.value);
+      model.used -= head.size;
+    });
+  }
+  toString(): string {
+    return this.form.replace('max', String(this.max));
+  }
+}
+
 class Sizes implements fc.AsyncCommand<Model, Real> {
   check(): boolean {
     return true;
@@ -134,7 +211,7 @@ class Close implements fc.AsyncCommand<Model, Real> {
 }
 
 describe('Queue against an array model', () => {
-  it('agrees with the model on every put, get, size and close, with items near the capacity and a wrapping ring', async () => {
+  it('agrees with the model on every put, get, batch, size and close, with items near the capacity and a wrapping ring', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc
@@ -155,10 +232,24 @@ describe('Queue against an array model', () => {
             const get = fc
               .constantFrom<GetForm>('getNowait', 'getSync(0)', 'get({ timeout: 0 })')
               .map((form) => new Get(form));
+            const putMany = fc
+              .tuple(
+                fc.array(value, { maxLength: 4 }),
+                fc.constantFrom('putManySync(items, 0)' as const, 'putMany(items, { timeout: 0 })' as const),
+              )
+              .map(([values, form]) => new PutMany(values, form));
+            const getMany = fc
+              .tuple(
+                fc.integer({ min: 1, max: 5 }),
+                fc.constantFrom('getManySync(max, 0)' as const, 'getMany(max, { timeout: 0 })' as const),
+              )
+              .map(([max, form]) => new GetMany(max, form));
             // Closing ends the interesting part of a run, so it comes rarely.
             const command = fc.oneof(
               { weight: 10, arbitrary: put },
               { weight: 8, arbitrary: get },
+              { weight: 3, arbitrary: putMany },
+              { weight: 3, arbitrary: getMany },
               { weight: 2, arbitrary: fc.constant(new Sizes()) },
               { weight: 1, arbitrary: fc.constant(new Close()) },
             );

@@ -13,9 +13,9 @@ import { nextMessage, resultOf, spawn } from './helpers/workers';
 
 type Result = { value?: unknown; error?: string };
 
-// Word indices of the queue's header (see lib/Queue.ts): used to see that a worker is parked.
-const PUTTERS = 9;
-const GETTERS = 10;
+// Word indices of the queue's header (see lib/internal/ring.ts): used to see that a worker is parked.
+const PUTTERS = 97;
+const GETTERS = 81;
 
 /** Resolves once `condition()` holds, checking on each turn of the event loop for at most 10 s. */
 async function until(condition: () => boolean, what: string): Promise<void> {
@@ -27,14 +27,14 @@ async function until(condition: () => boolean, what: string): Promise<void> {
 }
 
 function waitersOf(queue: Queue<unknown>, slot: number): number {
-  return Atomics.load(new Int32Array(queue.buffer, queue.byteOffset, 16), slot);
+  return Atomics.load(new Int32Array(queue.buffer, queue.byteOffset, 128), slot);
 }
 
 /** Starts a worker that runs one operation on `queue` and resolves once it is parked in it. */
-async function parkedWorker(queue: Queue<unknown>, op: string, item?: unknown) {
+async function parkedWorker(queue: Queue<unknown>, op: string, item?: unknown, extra?: object) {
   const slot = op.startsWith('get') ? GETTERS : PUTTERS;
   const before = waitersOf(queue, slot);
-  const worker = spawn('queue-op', { queue, op, item });
+  const worker = spawn('queue-op', { queue, op, item, ...extra });
   await nextMessage(worker, 10_000, (m: { ready?: boolean }) => m.ready === true);
   await until(() => waitersOf(queue, slot) > before, `the worker waits in ${op}`);
   return worker;
@@ -239,6 +239,82 @@ describe('Queue: bad input changes nothing', () => {
   });
 });
 
+describe('Queue: batches (putMany / getMany)', () => {
+  it('puts a batch in order and gets up to max items, oldest first, in every form', async () => {
+    const queue = new Queue<{ id: number }>();
+    queue.putManySync([{ id: 0 }, { id: 1 }, { id: 2 }]);
+    await queue.putMany([{ id: 3 }, { id: 4 }]);
+    queue.putManySync([]);
+    expect(queue.qsize()).toBe(5);
+    expect(queue.getManySync(2)).toEqual([{ id: 0 }, { id: 1 }]);
+    expect(await queue.getMany(10)).toEqual([{ id: 2 }, { id: 3 }, { id: 4 }]);
+    expect(queue.empty()).toBe(true);
+    queue.putManySync(['text', new Uint8Array([1, 2]), 7n] as never[]);
+    const mixed = queue.getManySync(3) as unknown[];
+    expect(mixed[0]).toBe('text');
+    expect(mixed[1]).toEqual(new Uint8Array([1, 2]));
+    expect(mixed[2]).toBe(7n);
+  });
+
+  it('puts all of a batch or nothing: it waits for room for the whole batch, and times out having put nothing', async () => {
+    const queue = new Queue<number>({ maxsize: 4 });
+    queue.putManySync([1, 2]);
+    expect(() => queue.putManySync([3, 4, 5], 0)).toThrow(QueueFullError);
+    expect(() => queue.putManySync([3, 4, 5], 20)).toThrow(QueueFullError);
+    await expect(queue.putMany([3, 4, 5], { timeout: 10 })).rejects.toThrow(QueueFullError);
+    expect(queue.qsize()).toBe(2);
+    const waiting = queue.putMany([3, 4, 5], { timeout: 10_000 });
+    expect(queue.getNowait()).toBe(1);
+    await waiting;
+    expect(queue.getManySync(10)).toEqual([2, 3, 4, 5]);
+  });
+
+  it('rejects a batch that could never fit, a bad max and a non-array, changing nothing', async () => {
+    const queue = new Queue<number>({ maxsize: 2, capacity: 64 });
+    expect(() => queue.putManySync([1, 2, 3])).toThrow(
+      /^Queue\.putManySync: 3 items can never fit a queue of maxsize 2/,
+    );
+    const wide = new Queue<string>({ capacity: 64 });
+    expect(() => wide.putManySync(['x'.repeat(30), 'y'.repeat(30)])).toThrow(
+      /more than its whole capacity of 64 bytes/,
+    );
+    expect(() => queue.putManySync(5 as never)).toThrow(
+      /^Queue\.putManySync: items must be an array, got number/,
+    );
+    expect(() => queue.putManySync([1, (() => 2) as never])).toThrow(TypeError);
+    expect(() => queue.getManySync(0)).toThrow(/^Queue\.getManySync: max must be a positive integer, got 0/);
+    await expect(queue.getMany(1.5)).rejects.toThrow(RangeError);
+    expect(queue.qsize() + wide.qsize()).toBe(0);
+  });
+
+  it('raises Empty from getManySync(max, 0) and a getMany whose timeout runs out, and Closed once drained', async () => {
+    const queue = new Queue<number>();
+    expect(() => queue.getManySync(5, 0)).toThrow(QueueEmptyError);
+    await expect(queue.getMany(5, { timeout: 10 })).rejects.toThrow(QueueEmptyError);
+    queue.putManySync([1, 2]);
+    queue.close();
+    expect(() => queue.putManySync([3])).toThrow(QueueClosedError);
+    expect(queue.getManySync(5)).toEqual([1, 2]);
+    expect(() => queue.getManySync(5)).toThrow(QueueClosedError);
+  });
+
+  it('wakes a getManySync in another thread with the whole batch this thread puts', async () => {
+    const queue = new Queue<number>();
+    const worker = await parkedWorker(queue, 'getManySync', undefined, { max: 10, timeout: 20_000 });
+    queue.putManySync([1, 2, 3]);
+    expect(await resultOf<Result>(worker, 10_000)).toEqual({ value: [1, 2, 3] });
+  });
+
+  it('unblocks a putManySync in another thread once there is room for its whole batch', async () => {
+    const queue = new Queue<number>({ maxsize: 3 });
+    queue.putManySync([1, 2]);
+    const worker = await parkedWorker(queue, 'putManySync', [3, 4], { timeout: 20_000 });
+    expect(queue.getNowait()).toBe(1);
+    expect(await resultOf<Result>(worker, 10_000)).toEqual({ value: undefined });
+    expect(queue.getManySync(10)).toEqual([2, 3, 4]);
+  });
+});
+
 describe('Queue: close', () => {
   it('makes put throw QueueClosedError, lets get drain what is left, then throw it', async () => {
     const queue = new Queue<number>();
@@ -382,7 +458,7 @@ describe('Queue: sharing', () => {
     expect(() => Queue.from(new Lock())).toThrow(/^Queue\.from: expected a Queue or its clone/);
     expect(() => Queue.from(new JoinableQueue())).toThrow(/got a JoinableQueue/);
     const queue = new Queue({ capacity: 1024 });
-    const truncated = { buffer: new SharedArrayBuffer(128), byteOffset: 0 };
+    const truncated = { buffer: new SharedArrayBuffer(512), byteOffset: 0 }; // the header alone
     new Uint8Array(truncated.buffer).set(new Uint8Array(queue.buffer, 0, 64));
     expect(() => Queue.from(truncated)).toThrow(/too small for its ring of 1024 bytes/);
   });

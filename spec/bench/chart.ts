@@ -69,6 +69,13 @@ export function describeRatio(ratio: number, isBaseline: boolean): string {
   return ratio >= 1 ? `${formatValue(ratio)}× slower` : `${formatValue(1 / ratio)}× faster`;
 }
 
+/** A range of ratios of a section's paired runs (>1: slower than the baseline): `2.10–3.40× faster`. */
+export function describeRange({ min, max }: { min: number; max: number }): string {
+  if (max < 1) return `${(1 / max).toFixed(2)}–${(1 / min).toFixed(2)}× faster`;
+  if (min >= 1) return `${min.toFixed(2)}–${max.toFixed(2)}× slower`;
+  return `${(1 / min).toFixed(2)}× faster to ${max.toFixed(2)}× slower`;
+}
+
 /** The machine in one line: `AMD EPYC … (2 cores, 8 GiB), Node v20.20.2, linux-x64, 2026-11-23`. */
 export function describeMachine(m: Machine): string {
   return `${m.cpu} (${m.cores} cores, ${m.memoryGiB} GiB), Node ${m.node}, ${m.platform}, ${m.date.slice(0, 10)}`;
@@ -200,8 +207,14 @@ export function renderMarkdown(results: BenchResults, svgPath?: string): string 
     for (const row of section.rows) {
       const isBaseline = row.name === section.baseline;
       const name = row.name.replace(/\|/g, '\\|');
+      // Figures measured over several runs: the median, then the smallest and largest run.
+      const spread = row.samples
+        ? ` (${formatValue(Math.min(...row.samples))}–${formatValue(Math.max(...row.samples))})`
+        : '';
+      const range = section.ratioRanges?.[row.name];
+      const paired = range ? ` (runs: ${describeRange(range)})` : '';
       lines.push(
-        `| ${isBaseline ? `**${name}**` : name} | ${formatValue(row.value)} ${row.unit} | ${describeRatio(section.ratios[row.name], isBaseline)} |`,
+        `| ${isBaseline ? `**${name}**` : name} | ${formatValue(row.value)} ${row.unit}${spread} | ${describeRatio(section.ratios[row.name], isBaseline)}${paired} |`,
       );
     }
     if (section.target) lines.push('', `Target: ${section.target}.`);

@@ -6,6 +6,7 @@
 
 import type { TransferListItem, Worker } from 'node:worker_threads';
 import { startTsWorker } from '../../demos/support/ts-worker';
+import { describeRange } from './chart';
 
 /** One measured figure. */
 export interface Row {
@@ -14,6 +15,12 @@ export interface Row {
   unit: string;
   /** true for times (ns/op), false for rates (ops/s, MB/s). */
   lowerIsBetter: boolean;
+  /**
+   * Every run's figure, in run order, when the figure was measured several times (then `value` is their
+   * median). Rows of one section with as many samples as the baseline's were measured in alternation with it:
+   * run i of each row next to run i of the baseline, so the section also gets the spread of the paired ratios.
+   */
+  samples?: number[];
 }
 
 /** A table of figures compared with one of them (the baseline). */
@@ -25,6 +32,13 @@ export interface Section {
   target?: string;
   /** Ratios `rows[name] / baseline` (for times) or `baseline / rows[name]` (for rates): >1 means slower than the baseline. */
   ratios: Record<string, number>;
+  /** For rows measured in runs paired with the baseline's: the smallest and largest ratio of a pair. */
+  ratioRanges?: Record<string, { min: number; max: number }>;
+}
+
+/** A row whose value is the median of several runs, keeping every run's figure. */
+export function sampledRow(name: string, samples: number[], unit: string, lowerIsBetter: boolean): Row {
+  return { name, value: median(samples), unit, lowerIsBetter, samples };
 }
 
 const live = new Set<Worker>();
@@ -96,10 +110,19 @@ export function createBench(sections: Section[]): Bench & { terminateWorkers(): 
       const base = rows.find((row) => row.name === baseline);
       if (!base) throw new Error(`bench: baseline ${baseline} is not among the rows of ${title}`);
       const ratios: Record<string, number> = {};
+      const ratioRanges: Record<string, { min: number; max: number }> = {};
+      const ratioOf = (row: Row, value: number, baseValue: number): number =>
+        row.lowerIsBetter ? value / baseValue : baseValue / value;
       for (const row of rows) {
-        ratios[row.name] = row.lowerIsBetter ? row.value / base.value : base.value / row.value;
+        ratios[row.name] = ratioOf(row, row.value, base.value);
+        const paired = row.samples && base.samples?.length === row.samples.length && row !== base;
+        if (paired) {
+          const each = row.samples!.map((value, i) => ratioOf(row, value, base.samples![i]));
+          ratioRanges[row.name] = { min: Math.min(...each), max: Math.max(...each) };
+        }
       }
       const section: Section = { title, baseline, rows, target, ratios };
+      if (Object.keys(ratioRanges).length > 0) section.ratioRanges = ratioRanges;
       sections.push(section);
       print(section);
       return section;
@@ -139,8 +162,13 @@ function print(section: Section): void {
         : ratio >= 1
           ? `${ratio.toFixed(2)}× slower`
           : `${(1 / ratio).toFixed(2)}× faster`;
+    const spread = row.samples
+      ? ` (${format(Math.min(...row.samples))}–${format(Math.max(...row.samples))}, ${row.samples.length} runs)`
+      : '';
+    const range = section.ratioRanges?.[row.name];
+    const paired = range ? `; paired runs ${describeRange(range)}` : '';
     console.log(
-      `  ${row.name.padEnd(width)}  ${format(row.value).padStart(9)} ${row.unit.padEnd(6)}  ${note}`,
+      `  ${row.name.padEnd(width)}  ${format(row.value).padStart(9)} ${row.unit.padEnd(6)}  ${note}${paired}${spread}`,
     );
   }
   if (section.target) console.log(`  target: ${section.target}`);

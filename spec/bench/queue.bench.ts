@@ -1,100 +1,242 @@
 /**
- * Queue: one producer worker → one consumer worker, through the Queue (sync and async forms), through
- * `postMessage`, and through a raw ring of fixed-size records (the ceiling), for small objects, 4 KB and
- * 64 KB items; and the codec alone next to V8's serializer and `structuredClone`.
+ * Queue against what users would write instead: plain `postMessage` over a `MessagePort` (no flow control),
+ * with items built fresh for every send, as real items are. Every configuration runs {@link RUNS} times, in
+ * alternation with its baseline (run 1 of each, then run 2 of each, …), and is reported as the median with the
+ * smallest and largest run; the ratio to the baseline is the ratio of the medians, and the range of the ratios of
+ * the runs paired that way is printed next to it.
+ *
+ * - small objects `{ id, payload: 32-char string }`, 1 producer worker → 1 consumer worker, timed on the consumer
+ *   from the first item received to the last; and 2 → 2 workers (MPMC), from the first item any consumer
+ *   received to the last;
+ * - a request/response round trip through two Queues against a `postMessage` round trip;
+ * - 4 KB and 64 KB binary items, against a raw ring that hands every record out in a fresh buffer (what any
+ *   queue that gives out owned items must do) and `postMessage`;
+ * - the codec alone next to V8's serializer and `structuredClone`.
  */
 
 import { deserialize as v8Deserialize, serialize as v8Serialize } from 'node:v8';
-import { MessageChannel } from 'node:worker_threads';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Queue } from '../../lib/index';
 import { decode, encode } from '../../lib/internal/codec';
-import { type Bench, nsPerOp, type Row, workerResult } from './harness';
+import { type Bench, nsPerOp, type Row, sampledRow, workerResult } from './harness';
 
-type Mode = 'queue' | 'queue-async' | 'post' | 'raw' | 'raw-fresh';
+type Mode = 'queue' | 'queue-async' | 'queue-many' | 'post' | 'raw' | 'raw-fresh';
 type Kind = 'small' | '4k' | '64k';
 
+/** Runs of every configuration, alternating with the baseline's. */
+const RUNS = 5;
 const RING_BYTES = 1 << 20; // the Queue's default capacity; the raw ring gets as many bytes
-const COUNTS: Record<Kind, number> = { small: 200_000, '4k': 50_000, '64k': 5_000 };
+const COUNTS: Record<Kind, number> = { small: 200_000, '4k': 40_000, '64k': 3_000 };
 const BYTES: Record<Kind, number> = { small: 64, '4k': 4096, '64k': 65536 };
+const ROUND_TRIPS = 10_000;
+
+interface Timing {
+  first: number;
+  last: number;
+  received: number;
+}
+
+/** Runs `configs` RUNS times each, in alternation, and returns every run's figure per configuration. */
+async function alternate<C>(configs: readonly C[], run: (config: C) => Promise<number>): Promise<number[][]> {
+  const samples: number[][] = configs.map(() => []);
+  for (let r = 0; r < RUNS; r++) {
+    for (let c = 0; c < configs.length; c++) samples[c].push(await run(configs[c]));
+  }
+  return samples;
+}
 
 export default async function queueBench(bench: Bench): Promise<void> {
-  const pipe = async (mode: Mode, kind: Kind): Promise<number> => {
+  /** `producers` → `consumers` workers; returns items per second over all consumers. */
+  const pipe = async (mode: Mode, kind: Kind, producers = 1, consumers = 1): Promise<number> => {
     const count = COUNTS[kind];
-    const { port1, port2 } = new MessageChannel();
-    const post = mode === 'post';
+    const parties = producers + consumers;
     const common = {
       mode,
       kind,
-      count,
-      gate: new SharedArrayBuffer(4),
+      producers,
+      parties,
+      gate: new SharedArrayBuffer(8),
       queue: new Queue({ capacity: RING_BYTES }),
       control: new SharedArrayBuffer(16),
-      data: new SharedArrayBuffer(RING_BYTES),
+      ring: new SharedArrayBuffer(RING_BYTES),
     };
-    const consumer = bench.worker(
+    // postMessage: one channel from every producer to every consumer; a producer deals its items out in turn.
+    const channels = Array.from({ length: producers }, () =>
+      Array.from({ length: consumers }, () => new MessageChannel()),
+    );
+    const perProducer = count / producers;
+    const workers = [];
+    for (let c = 0; c < consumers; c++) {
+      const ports: MessagePort[] = mode === 'post' ? channels.map((row) => row[c].port2) : [];
+      workers.push(
+        bench.worker(
+          'queue-pipe',
+          { ...common, role: 'consumer', count, expect: count / consumers, first: 0, ports },
+          ports,
+        ),
+      );
+    }
+    for (let p = 0; p < producers; p++) {
+      const ports: MessagePort[] = mode === 'post' ? channels[p].map((ch) => ch.port1) : [];
+      workers.push(
+        bench.worker(
+          'queue-pipe',
+          { ...common, role: 'producer', count: perProducer, expect: 0, first: p * perProducer, ports },
+          ports,
+        ),
+      );
+    }
+    const timings = await Promise.all(
+      workers.slice(0, consumers).map((w) => workerResult<Timing>(w, 120_000)),
+    );
+    await Promise.all(workers.map((w) => w.terminate()));
+    const received = timings.reduce((sum, t) => sum + t.received, 0);
+    if (received !== count) throw new Error(`queue bench: ${received} items received, ${count} sent`);
+    const ms = Math.max(...timings.map((t) => t.last)) - Math.min(...timings.map((t) => t.first));
+    return received / (ms / 1000);
+  };
+
+  /** Request/response round trips between two workers; returns ns per round trip. */
+  const pingPong = async (mode: Mode): Promise<number> => {
+    const { port1, port2 } = new MessageChannel();
+    const common = {
+      mode,
+      kind: 'small',
+      count: ROUND_TRIPS,
+      expect: ROUND_TRIPS,
+      producers: 1,
+      first: 0,
+      parties: 2,
+      gate: new SharedArrayBuffer(8),
+      queue: new Queue(),
+      replies: new Queue(),
+    };
+    const post = mode === 'post';
+    const pong = bench.worker(
       'queue-pipe',
-      { ...common, role: 'consumer', port: post ? port2 : undefined },
+      { ...common, role: 'pong', ports: post ? [port2] : [] },
       post ? [port2] : [],
     );
-    const producer = bench.worker(
+    const ping = bench.worker(
       'queue-pipe',
-      { ...common, role: 'producer', port: post ? port1 : undefined },
+      { ...common, role: 'ping', ports: post ? [port1] : [] },
       post ? [port1] : [],
     );
-    const { ms } = await workerResult<{ ms: number }>(consumer, 120_000);
-    await Promise.all([consumer.terminate(), producer.terminate()]);
-    return count / (ms / 1000); // items per second
+    const { first, last, received } = await workerResult<Timing>(ping, 120_000);
+    await Promise.all([ping.terminate(), pong.terminate()]);
+    return ((last - first) * 1e6) / received;
   };
 
-  /** The median of three runs (the machine is shared and noisy). */
-  const rate = async (mode: Mode, kind: Kind): Promise<number> => {
-    const runs = [await pipe(mode, kind), await pipe(mode, kind), await pipe(mode, kind)];
-    return runs.sort((a, b) => a - b)[1];
-  };
+  const rows = (names: readonly string[], samples: number[][], unit: string, lowerIsBetter: boolean): Row[] =>
+    names.map((name, i) => sampledRow(name, samples[i], unit, lowerIsBetter));
 
-  const small: Row[] = [];
-  for (const [name, mode] of [
-    ['raw ring, 64-byte records (ceiling)', 'raw'],
+  // Small objects, 1 → 1.
+  const small = [
     ['postMessage', 'post'],
     ['Queue putSync / getSync', 'queue'],
     ['Queue await put / await get', 'queue-async'],
-  ] as const) {
-    small.push({ name, value: await rate(mode, 'small'), unit: 'msg/s', lowerIsBetter: false });
-  }
-  bench.section(`Small objects { id, payload: 32 chars }, 1 producer → 1 consumer worker`, small, {
-    baseline: 'postMessage',
-    target: 'Queue at least 2× postMessage (aim 5×)',
-  });
+    ['Queue putManySync / getManySync (64 per call)', 'queue-many'],
+    ['raw ring, 64-byte records (no encoding: the ceiling)', 'raw'],
+  ] as const;
+  bench.section(
+    `Small objects built fresh per put { id, payload: 32 chars }, 1 producer → 1 consumer worker (median of ${RUNS} alternating runs)`,
+    rows(
+      small.map(([name]) => name),
+      await alternate(small, ([, mode]) => pipe(mode, 'small')),
+      'msg/s',
+      false,
+    ),
+    { baseline: 'postMessage', target: 'Queue at least 3× plain postMessage (aim 5×)' },
+  );
 
+  // Small objects, 2 → 2.
+  const mpmc = [
+    ['postMessage (each producer deals out to both consumers)', 'post'],
+    ['Queue putSync / getSync', 'queue'],
+    ['Queue await put / await get', 'queue-async'],
+  ] as const;
+  bench.section(
+    `Small objects built fresh per put, 2 producer → 2 consumer workers (median of ${RUNS} alternating runs)`,
+    rows(
+      mpmc.map(([name]) => name),
+      await alternate(mpmc, ([, mode]) => pipe(mode, 'small', 2, 2)),
+      'msg/s',
+      false,
+    ),
+    {
+      baseline: 'postMessage (each producer deals out to both consumers)',
+      target: 'Queue at least 2× the same postMessage setup',
+    },
+  );
+
+  // Request/response round trips.
+  const trips = [
+    ['postMessage round trip', 'post'],
+    ['two Queues, putSync / getSync', 'queue'],
+    ['two Queues, await put / await get', 'queue-async'],
+  ] as const;
+  bench.section(
+    `Request/response between two workers, fresh small objects (${ROUND_TRIPS} round trips, median of ${RUNS} alternating runs)`,
+    rows(
+      trips.map(([name]) => name),
+      await alternate(trips, ([, mode]) => pingPong(mode)),
+      'ns/rt',
+      true,
+    ),
+    {
+      baseline: 'postMessage round trip',
+      target: 'Queue round trip at most 0.5× the postMessage round trip',
+    },
+  );
+
+  // Binary items.
   for (const kind of ['4k', '64k'] as const) {
-    const rows: Row[] = [];
-    for (const [name, mode] of [
-      [`raw ring, ${BYTES[kind]}-byte records (ceiling)`, 'raw'],
+    const binary = [
       ['raw ring, fresh buffer per record', 'raw-fresh'],
       ['postMessage', 'post'],
       ['Queue putSync / getSync', 'queue'],
       ['Queue await put / await get', 'queue-async'],
-    ] as const) {
-      const mbPerSecond = ((await rate(mode, kind)) * BYTES[kind]) / 2 ** 20;
-      rows.push({ name, value: mbPerSecond, unit: 'MB/s', lowerIsBetter: false });
-    }
-    bench.section(`${kind.toUpperCase()} Uint8Array items, 1 producer → 1 consumer worker`, rows, {
-      baseline: rows[0].name,
-      target: kind === '64k' ? "Queue at least half the raw ring's MB/s" : undefined,
-    });
+      [`raw ring, ${BYTES[kind]}-byte records into one reused buffer`, 'raw'],
+    ] as const;
+    const samples = await alternate(
+      binary,
+      async ([, mode]) => ((await pipe(mode, kind)) * BYTES[kind]) / 2 ** 20,
+    );
+    bench.section(
+      `${kind.toUpperCase()} Uint8Array items, 1 producer → 1 consumer worker (median of ${RUNS} alternating runs)`,
+      rows(
+        binary.map(([name]) => name),
+        samples,
+        'MB/s',
+        false,
+      ),
+      {
+        baseline: binary[0][0],
+        target: 'Queue at least the raw ring with a fresh buffer per record, and at least postMessage',
+      },
+    );
   }
 
-  // The codec alone, in this thread.
-  const item = { id: 12345, payload: 'abcdefghijklmnopqrstuvwxyz012345' };
+  // The codec alone, in this thread, on items built fresh as above.
+  const payloadOf = (i: number): string => `payload-${String(i).padStart(10, '0')}-abcdefghijklm`;
+  const item = { id: 12345, payload: payloadOf(12345) };
   const encoded = encode(item, 'bench');
   const bytes = encoded.bytes.slice();
   const v8Bytes = v8Serialize(item);
   let sink = 0;
-  const rows: Row[] = [
+  const codec: Row[] = [
+    {
+      name: 'build the item alone',
+      value: nsPerOp((n) => {
+        for (let i = 0; i < n; i++) sink += { id: i, payload: payloadOf(i) }.payload.length;
+      }),
+      unit: 'ns/op',
+      lowerIsBetter: true,
+    },
     {
       name: 'v8.serialize',
       value: nsPerOp((n) => {
-        for (let i = 0; i < n; i++) sink += v8Serialize({ id: i, payload: item.payload }).length;
+        for (let i = 0; i < n; i++) sink += v8Serialize({ id: i, payload: payloadOf(i) }).length;
       }),
       unit: 'ns/op',
       lowerIsBetter: true,
@@ -110,7 +252,7 @@ export default async function queueBench(bench: Bench): Promise<void> {
     {
       name: 'structuredClone (both halves)',
       value: nsPerOp((n) => {
-        for (let i = 0; i < n; i++) sink += structuredClone({ id: i, payload: item.payload }).id;
+        for (let i = 0; i < n; i++) sink += structuredClone({ id: i, payload: payloadOf(i) }).id;
       }),
       unit: 'ns/op',
       lowerIsBetter: true,
@@ -118,7 +260,7 @@ export default async function queueBench(bench: Bench): Promise<void> {
     {
       name: 'Queue codec encode',
       value: nsPerOp((n) => {
-        for (let i = 0; i < n; i++) sink += encode({ id: i, payload: item.payload }, 'bench').bytes.length;
+        for (let i = 0; i < n; i++) sink += encode({ id: i, payload: payloadOf(i) }, 'bench').bytes.length;
       }),
       unit: 'ns/op',
       lowerIsBetter: true,
@@ -133,7 +275,7 @@ export default async function queueBench(bench: Bench): Promise<void> {
     },
   ];
   if (sink === -1) console.log(sink);
-  bench.section('Encoding { id, payload: 32 chars } in one thread', rows, {
+  bench.section('Encoding a freshly built { id, payload: 32 chars } in one thread (build included)', codec, {
     baseline: 'v8.serialize',
     target: 'encode and decode each well under the cost of v8.serialize',
   });

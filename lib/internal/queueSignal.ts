@@ -1,0 +1,86 @@
+/**
+ * How a Queue's producers and consumers wait for each other: the event words NOT_EMPTY and NOT_FULL (a
+ * futex-based event count), and the short spins before a park. The ring itself is in `ring.ts`.
+ *
+ * ## Event words
+ * | bits  | name     | meaning                                                                      |
+ * |-------|----------|------------------------------------------------------------------------------|
+ * | 0     | ARMED    | a waiter may be parked on the word: the next signal must step it and wake it |
+ * | 1‥31  | sequence | bumped by every signal that finds the word armed, and by `close()`           |
+ *
+ * A consumer that finds the ring empty (holding GET_LOCK) sets ARMED on NOT_EMPTY with a compare-exchange,
+ * looks at CLOSED and PUT_POS again, and parks on the armed value it set. A producer, after publishing, reads
+ * NOT_EMPTY; only if it is ARMED does it add one step, clear the bit and wake the word, so a put nobody waits for
+ * writes nothing on the consumers' behalf. Either the consumer's second look sees the record, or the producer's
+ * read comes after the arming and sees the bit (both sides write, then read, with sequentially consistent
+ * atomics), or another signal stepped the word in between; in the last two cases the word no longer holds the
+ * value the consumer parks on, so its `Atomics.wait` returns at once or is woken. Wakes are broadcasts (see
+ * `wait.ts`), so one wake reaches every consumer parked at that moment, and a consumer that must park again
+ * re-arms: signalling costs one wake per park, not one per item, and a burst of puts into a queue whose consumer
+ * sleeps wakes it once. Producers waiting for room mirror this with NOT_FULL, which consumers read after
+ * removing records. GETTERS / PUTTERS count announced waiters (diagnostics, and the specs' way to see a park).
+ *
+ * @internal
+ * @module
+ */
+
+import { CLOSED, NOT_EMPTY, NOT_FULL, type Ring } from './ring';
+import { SpinBudget } from './spin';
+import { wake } from './wait';
+
+const ARMED = 1; // a waiter may be parked: the next signal must wake the word
+const STEP = 2; // one step of the sequence
+
+/** How long a sync put or get spins for the other side before parking. */
+const WAIT_SPIN_MS = 0.05;
+
+/**
+ * Announces a waiter on the event word `index` (NOT_EMPTY or NOT_FULL): sets its ARMED bit, so that the next
+ * change of the condition wakes the word, and returns the word's value to park on.
+ */
+export function arm(words: Int32Array, index: number): number {
+  for (;;) {
+    const value = Atomics.load(words, index);
+    if (value & ARMED) return value;
+    if (Atomics.compareExchange(words, index, value, value | ARMED) === value) return value | ARMED;
+  }
+}
+
+/**
+ * Signals the event word `index` after the condition changed: when a waiter armed it, a new sequence number,
+ * the bit cleared, and a wake. Unarmed, it only reads the word (no write to a line the other side reads).
+ */
+export function signal(words: Int32Array, index: number): void {
+  if (Atomics.load(words, index) & ARMED) {
+    Atomics.add(words, index, STEP);
+    Atomics.and(words, index, ~ARMED);
+    wake(words, index);
+  }
+}
+
+/** After `close()`: every waiter on either word, armed or not, re-checks and finds the queue closed. */
+export function broadcastClosed(words: Int32Array): void {
+  for (const index of [NOT_EMPTY, NOT_FULL]) {
+    Atomics.and(words, index, ~ARMED);
+    Atomics.add(words, index, STEP);
+    wake(words, index);
+  }
+}
+
+// This thread's spin budgets before a sync get or put parks (see spin.ts): they shrink while spins keep failing.
+const itemSpin = new SpinBudget(WAIT_SPIN_MS);
+const roomSpin = new SpinBudget(WAIT_SPIN_MS);
+
+/**
+ * Before a sync get parks: spins while the queue looks empty and open, for at most WAIT_SPIN_MS (less when
+ * spins have not been paying off in this thread). The producer is often running on the other core and about to
+ * put; a park and the wake it needs cost more than the spin. Only reads: the attempt that follows decides.
+ */
+export function spinForItem(ring: Ring, deadline: number): void {
+  itemSpin.spin(() => ring.looksEmpty() && Atomics.load(ring.words, CLOSED) === 0, deadline);
+}
+
+/** Before a sync put parks: spins while `items` records of `bytes` bytes look as if they do not fit (as above). */
+export function spinForRoom(ring: Ring, bytes: number, items: number, deadline: number): void {
+  roomSpin.spin(() => Atomics.load(ring.words, CLOSED) === 0 && !ring.looksRoomy(bytes, items), deadline);
+}

@@ -1,0 +1,459 @@
+/**
+ * The Queue's memory and its ring protocol: where every word lives, how a record is laid out, how a producer
+ * publishes a record and a consumer removes one. Waiting (the event words) is in `queueSignal.ts`; the public
+ * API in `Queue.ts`.
+ *
+ * ## Memory layout (Int32 words from `byteOffset`, then the ring)
+ * Eight 64-byte cache lines. Each side's private words (its lock and its caches of the other side's counters)
+ * have a line of their own, and so do the words each side *publishes*: on every item a producer writes only its
+ * private line and its published line (and the ring), and a consumer reads the producers' published line only
+ * when it has no record in view. A side never writes a line the other side reads on every item.
+ *
+ * | word | line | name           | meaning                                                                  |
+ * |------|------|----------------|--------------------------------------------------------------------------|
+ * | 0    | 0    | TAG            | kind tag (see `shared.ts`)                                               |
+ * | 1    | 0    | CLOSED         | 0 open, 1 closed (never goes back; written under PUT_LOCK)               |
+ * | 2    | 0    | MAXSIZE        | item limit, 0 for none (written once)                                    |
+ * | 3    | 0    | CAPACITY       | bytes in the ring, a multiple of 8 (written once)                        |
+ * | 16   | 1    | PUT_LOCK       | producers' mutex (`mutex.ts`: Drepper's three states)                   |
+ * | 17   | 1    | SEEN_GET_ITEMS | a past value of GET_ITEMS: producers' cache (under PUT_LOCK)             |
+ * | 18   | 1    | SEEN_GET_POS   | a past value of GET_POS: producers' cache (under PUT_LOCK)               |
+ * | 32   | 2    | PUT_POS        | where the next record goes, as a position (below): **publishes** records |
+ * | 33   | 2    | PUT_ITEMS      | items ever put, wrapping at 2^32 (under PUT_LOCK)                        |
+ * | 48   | 3    | GET_LOCK       | consumers' mutex                                                         |
+ * | 49   | 3    | SEEN_PUT_POS   | a past value of PUT_POS: consumers' cache (under GET_LOCK)               |
+ * | 64   | 4    | GET_POS        | where the oldest record starts, as a position: **removes** records       |
+ * | 65   | 4    | GET_ITEMS      | items ever taken, wrapping (under GET_LOCK)                              |
+ * | 80   | 5    | NOT_EMPTY      | event word consumers park on (`queueSignal.ts`)                          |
+ * | 81   | 5    | GETTERS        | consumers announced as waiting                                           |
+ * | 96   | 6    | NOT_FULL       | event word producers park on                                             |
+ * | 97   | 6    | PUTTERS        | producers announced as waiting                                           |
+ * | 112  | 7    | TASKS_DONE     | `JoinableQueue`: `taskDone()` calls ever, wrapping; unfinished tasks are `(PUT_ITEMS − TASKS_DONE) \| 0` |
+ * | 113  | 7    | JOINERS        | `JoinableQueue`: threads announced as waiting in `join`                  |
+ * | 512 B… |    | RING           | `CAPACITY` bytes of records                                              |
+ *
+ * **Positions.** PUT_POS and GET_POS count bytes modulo 2·CAPACITY (the "one lap ahead" trick of ring
+ * buffers): the ring offset is the position, or the position − CAPACITY in the second lap, and the bytes in use
+ * are `(PUT_POS − GET_POS) mod 2·CAPACITY`, which tells a full ring (CAPACITY) from an empty one (0). So one
+ * word says both where a side is and how far it has gone: publishing a record is one store, and so is removing
+ * one. (Positions reach 2^31 − 8 at most: they are read back with `>>> 0`.)
+ *
+ * The queue holds `(PUT_ITEMS − GET_ITEMS) | 0` items (exact despite the wrapping: never more than 2^31 − 1).
+ *
+ * A record is `[u32 length][u32 item type | view kind << 8][payload][padding to 8]`: `8 + align8(length)` bytes.
+ * Records start at multiples of 8 and the capacity is a multiple of 8, so a header never wraps; a payload that
+ * reaches the end of the ring continues at its start.
+ *
+ * ## Protocol: a two-lock queue (Michael and Scott, "Simple, Fast, and Practical Non-Blocking and Blocking
+ * Concurrent Queue Algorithms", 1996) over a byte ring
+ * Producers serialize on PUT_LOCK and consumers on GET_LOCK, so a put and a get proceed in parallel; each lock is
+ * held for the copy of one record (or one batch), so a contended taker spins briefly and then parks
+ * synchronously. Each side writes only its own words and reads the other side's published words.
+ *
+ * A producer checks room against SEEN_GET_ITEMS / SEEN_GET_POS, values of the consumers' words that it or an
+ * earlier producer read; only when they show no room does it read GET_ITEMS / GET_POS again (consumers only
+ * make room, so a stale copy only understates it). It writes the record at PUT_POS's offset, counts it in
+ * PUT_ITEMS, and publishes it by storing the new PUT_POS (sequentially consistent: a consumer that reads the new
+ * PUT_POS also sees the bytes and the count written before it). A consumer takes a record when its SEEN_PUT_POS
+ * is ahead of GET_POS, and otherwise reads CLOSED, then PUT_POS, into SEEN_PUT_POS first. It copies the record
+ * out, counts it in GET_ITEMS, and removes it by storing the new GET_POS, still under GET_LOCK: bytes are freed
+ * in ring order, and never while another consumer is copying them. `close()` sets CLOSED under PUT_LOCK, so a
+ * consumer that sees CLOSED (it reads CLOSED before PUT_POS) sees every put that will ever be published.
+ *
+ * ## What another thread sees if a writer stops between two steps
+ * A thread can end at any instruction (issue 10). Every change of the queue is one store that comes after
+ * everything it makes visible, so a put has enqueued all of its item (or batch) or nothing, and a get has removed
+ * whole items or nothing; what a dead writer can leave behind is its lock (held) and a count ahead of the bytes
+ * (n = 1 for a single put or get, the batch's size for a batch):
+ *
+ * | a put stopped…                              | the queue                       | counts / what recovery does       |
+ * |---------------------------------------------|---------------------------------|-----------------------------------|
+ * | while copying the record                    | unchanged: bytes past PUT_POS are free space | exact                |
+ * | after PUT_ITEMS + n, before PUT_POS         | unchanged (the records are whole but unpublished) | PUT_ITEMS n ahead: roll back (PUT_ITEMS − n) or forward (publish the n whole records from PUT_POS) |
+ * | after PUT_POS (before the unlock)           | holds the item                  | exact                             |
+ *
+ * | a get stopped…                              | the queue                       | counts / what recovery does       |
+ * |---------------------------------------------|---------------------------------|-----------------------------------|
+ * | while copying the record out                | unchanged                       | exact                             |
+ * | after GET_ITEMS + n, before GET_POS         | still holds the items           | GET_ITEMS n ahead: roll back (GET_ITEMS − n), and the items go to the next gets |
+ * | after GET_POS (before the unlock)           | the item is gone (with the dead thread) | exact                     |
+ *
+ * A recovering thread tells the middle rows apart from the others because the counts disagree with the bytes:
+ * the number of records between GET_POS and PUT_POS (walked through their headers) is PUT_ITEMS − GET_ITEMS
+ * except in those rows, where it is fewer (a put stopped: by the items it was putting, one, or a batch's) or one
+ * more (a get stopped; a batch get moves GET_ITEMS by the batch, so by that many). Which side's lock was dead says
+ * which side to roll back. `JoinableQueue` adds no step to a put: its unfinished count is PUT_ITEMS − TASKS_DONE,
+ * so it is exact whenever PUT_ITEMS is. A thread that dies while parked holds no lock and leaves a waiter count
+ * one too high and perhaps an armed event word: one wake that nobody needed.
+ *
+ * @internal
+ * @module
+ */
+
+import { type Encoded, ItemType } from './codec';
+import { LOCKED, lockPlan, tryLock, UNLOCKED, unlock } from './mutex';
+import { align8 } from './shared';
+import { SpinBudget } from './spin';
+import { mayBlock, waitSync } from './wait';
+
+/** Bytes of the header words before the ring (eight cache lines). */
+export const HEADER_BYTES = 512;
+
+// Line 0: read-mostly.
+export const CLOSED = 1;
+export const MAXSIZE = 2;
+export const CAPACITY = 3;
+// Line 1: producers' private words.
+export const PUT_LOCK = 16;
+const SEEN_GET_ITEMS = 17;
+const SEEN_GET_POS = 18;
+// Line 2: what producers publish.
+export const PUT_POS = 32;
+export const PUT_ITEMS = 33;
+// Line 3: consumers' private words.
+export const GET_LOCK = 48;
+const SEEN_PUT_POS = 49;
+// Line 4: what consumers publish.
+export const GET_POS = 64;
+export const GET_ITEMS = 65;
+// Lines 5-7: waiting (queueSignal.ts) and JoinableQueue.
+export const NOT_EMPTY = 80;
+export const GETTERS = 81;
+export const NOT_FULL = 96;
+export const PUTTERS = 97;
+export const TASKS_DONE = 112;
+export const JOINERS = 113;
+
+export const RECORD_HEADER = 8;
+/** The largest capacity: positions run to 2·capacity and must fit in 31 bits. */
+export const MAX_CAPACITY = 2 ** 30;
+/** How long a thread spins for one of the queue's locks before parking, at most. */
+const LOCK_SPIN_MS = 0.05;
+// This thread's budget for that spin (see spin.ts).
+const lockSpin = new SpinBudget(LOCK_SPIN_MS);
+
+/** Bytes a record of `length` payload bytes takes in the ring. */
+export function recordSize(length: number): number {
+  return RECORD_HEADER + align8(length);
+}
+
+/** Raw records from this size on get their buffer allocated outside the lock (see {@link Ring.takeRaw}). */
+export const ALLOCATE_OUTSIDE_LOCK = 2048;
+
+type UnsafeAllocator = { allocUnsafeSlow(size: number): Uint8Array };
+const nodeBuffer = (globalThis as { Buffer?: UnsafeAllocator }).Buffer;
+
+/**
+ * A fresh buffer of exactly `length` bytes for a raw item. Node's `allocUnsafeSlow` skips zero-filling memory
+ * that is overwritten at once anyway; the result is always a plain `Uint8Array` over its own buffer.
+ */
+export function freshBytes(length: number): Uint8Array {
+  if (nodeBuffer) return new Uint8Array(nodeBuffer.allocUnsafeSlow(length).buffer, 0, length);
+  return new Uint8Array(length);
+}
+
+/** A record copied out of the ring: its type, view kind and bytes (in the thread's inbox, or its own buffer). */
+export interface Taken {
+  type: ItemType;
+  kind: number;
+  bytes: Uint8Array;
+}
+
+// This thread's buffer for records that are decoded as soon as they are copied out (reused: decoding is
+// synchronous and finishes before the next take). A batch take lays its records one after another.
+let inbox = new Uint8Array(16 * 1024);
+// The last view handed out by inboxAt: items of one shape come one after another, and a fresh subarray per item
+// costs more than the rest of a small item's copy.
+let inboxView = inbox.subarray(0, 0);
+
+function inboxAt(start: number, length: number): Uint8Array {
+  if (start === 0 && inboxView.length === length && inboxView.buffer === inbox.buffer) return inboxView;
+  if (inbox.length < start + length) {
+    const grown = new Uint8Array(Math.max(start + length, inbox.length * 2));
+    grown.set(inbox.subarray(0, start));
+    inbox = grown;
+  }
+  const view = inbox.subarray(start, start + length);
+  if (start === 0) inboxView = view;
+  return view;
+}
+
+/**
+ * A view of one queue's memory: its words and its ring, and the steps of the protocol above. Stateless (every
+ * field is fixed at creation); the caller holds the lock a step requires.
+ */
+export class Ring {
+  readonly words: Int32Array;
+  readonly #bytes: Uint8Array;
+  readonly #ring32: Int32Array;
+  readonly capacity: number;
+  /** 2 · capacity: positions wrap there. */
+  readonly #laps: number;
+  readonly maxsize: number;
+
+  constructor(buffer: SharedArrayBuffer, byteOffset: number) {
+    this.words = new Int32Array(buffer, byteOffset, HEADER_BYTES / 4);
+    this.capacity = this.words[CAPACITY];
+    this.#laps = 2 * this.capacity;
+    this.maxsize = this.words[MAXSIZE];
+    this.#bytes = new Uint8Array(buffer, byteOffset + HEADER_BYTES, this.capacity);
+    this.#ring32 = new Int32Array(buffer, byteOffset + HEADER_BYTES, this.capacity / 4);
+  }
+
+  /** Ring offset of a position. */
+  #offset(pos: number): number {
+    return pos >= this.capacity ? pos - this.capacity : pos;
+  }
+
+  /** The position `bytes` after `pos`. */
+  #advance(pos: number, bytes: number): number {
+    const next = pos + bytes;
+    return next >= this.#laps ? next - this.#laps : next;
+  }
+
+  /** Bytes in use from `getPos` to `putPos`. */
+  #used(putPos: number, getPos: number): number {
+    const used = putPos - getPos;
+    return used < 0 ? used + this.#laps : used;
+  }
+
+  // -----------------------------------------------------------------------------------------------------------
+  // Locks (mutex.ts's word; held for one record or one batch)
+
+  lock(index: number): void {
+    if (!tryLock(this.words, index)) this.#lockContended(index);
+  }
+
+  #lockContended(index: number): void {
+    const words = this.words;
+    // The holder is copying a record, which for a large item takes microseconds: spin (adaptively, see
+    // spin.ts) before parking, since a park and its wake cost more than that when the holder is running.
+    if (lockSpin.spin(() => Atomics.load(words, index) !== UNLOCKED, Number.POSITIVE_INFINITY)) {
+      if (tryLock(words, index)) return;
+    }
+    if (!mayBlock) {
+      // A thread that may not park (a browser's main thread) spins: the holder is copying one record.
+      while (!tryLock(words, index));
+      return;
+    }
+    waitSync(lockPlan(words, index), Number.POSITIVE_INFINITY);
+  }
+
+  unlock(index: number): void {
+    unlock(this.words, index);
+  }
+
+  /** Whether the lock at `index` is held (diagnostics). */
+  isLocked(index: number): boolean {
+    return Atomics.load(this.words, index) >= LOCKED;
+  }
+
+  // -----------------------------------------------------------------------------------------------------------
+  // Producers (under PUT_LOCK)
+
+  /**
+   * Whether `items` more records of `bytes` bytes in all fit now. Looks at the producers' copies of the
+   * consumers' words first, and reads the words themselves (a line the consumers write) only when the copies
+   * show no room.
+   */
+  fits(bytes: number, items: number): boolean {
+    const words = this.words;
+    const maxsize = this.maxsize;
+    if (maxsize !== 0 && ((words[PUT_ITEMS] - words[SEEN_GET_ITEMS]) | 0) > maxsize - items) {
+      words[SEEN_GET_ITEMS] = Atomics.load(words, GET_ITEMS);
+      if (((words[PUT_ITEMS] - words[SEEN_GET_ITEMS]) | 0) > maxsize - items) return false;
+    }
+    const putPos = words[PUT_POS] >>> 0;
+    const room = this.capacity - bytes;
+    if (this.#used(putPos, words[SEEN_GET_POS] >>> 0) > room) {
+      words[SEEN_GET_POS] = Atomics.load(words, GET_POS);
+      if (this.#used(putPos, words[SEEN_GET_POS] >>> 0) > room) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Writes the records at PUT_POS, counts them, and publishes them all with one store of PUT_POS. The caller
+   * checked {@link Ring.fits} for them under the same hold of PUT_LOCK.
+   */
+  write(records: readonly Encoded[], count: number): void {
+    const words = this.words;
+    let pos = words[PUT_POS] >>> 0;
+    for (let i = 0; i < count; i++) {
+      const { bytes, type, kind } = records[i];
+      const at = this.#offset(pos);
+      this.#ring32[at >> 2] = bytes.length;
+      this.#ring32[(at >> 2) + 1] = type | (kind << 8);
+      this.#copyIn(bytes, at + RECORD_HEADER === this.capacity ? 0 : at + RECORD_HEADER);
+      pos = this.#advance(pos, recordSize(bytes.length));
+    }
+    words[PUT_ITEMS] = (words[PUT_ITEMS] + count) | 0;
+    // The publication: a consumer that reads this position also sees every byte and count written above.
+    Atomics.store(words, PUT_POS, pos);
+  }
+
+  /** {@link Ring.write} of one record, without the array. */
+  writeOne(encoded: Encoded): void {
+    const words = this.words;
+    const bytes = encoded.bytes;
+    const pos = words[PUT_POS] >>> 0;
+    const at = this.#offset(pos);
+    this.#ring32[at >> 2] = bytes.length;
+    this.#ring32[(at >> 2) + 1] = encoded.type | (encoded.kind << 8);
+    this.#copyIn(bytes, at + RECORD_HEADER === this.capacity ? 0 : at + RECORD_HEADER);
+    words[PUT_ITEMS] = (words[PUT_ITEMS] + 1) | 0;
+    Atomics.store(words, PUT_POS, this.#advance(pos, recordSize(bytes.length)));
+  }
+
+  #copyIn(bytes: Uint8Array, at: number): void {
+    const ring = this.#bytes;
+    const length = bytes.length;
+    const first = Math.min(length, this.capacity - at);
+    if (length <= 64) {
+      for (let i = 0; i < first; i++) ring[at + i] = bytes[i];
+      for (let i = first; i < length; i++) ring[i - first] = bytes[i];
+      return;
+    }
+    ring.set(first === length ? bytes : bytes.subarray(0, first), at);
+    if (first < length) ring.set(bytes.subarray(first), 0);
+  }
+
+  /** Sets CLOSED; the caller holds PUT_LOCK, so no put is half-way through when it becomes visible. */
+  markClosed(): void {
+    Atomics.store(this.words, CLOSED, 1);
+  }
+
+  // -----------------------------------------------------------------------------------------------------------
+  // Consumers (under GET_LOCK)
+
+  /**
+   * Whether a record is in view: from the consumers' copy of PUT_POS first, else from PUT_POS itself (read
+   * after CLOSED, which {@link Ring.closedWhenEmpty} relies on).
+   */
+  hasRecord(): boolean {
+    const words = this.words;
+    const getPos = words[GET_POS];
+    if (words[SEEN_PUT_POS] !== getPos) return true;
+    const putPos = Atomics.load(words, PUT_POS);
+    if (putPos === getPos) return false;
+    words[SEEN_PUT_POS] = putPos;
+    return true;
+  }
+
+  /**
+   * The type word of the record at GET_POS (a record must be in view): what the caller needs to choose where to
+   * copy it.
+   */
+  headType(): number {
+    return this.#ring32[(this.#offset(this.words[GET_POS] >>> 0) >> 2) + 1];
+  }
+
+  /** Payload bytes of the record at GET_POS. */
+  headLength(): number {
+    return this.#ring32[this.#offset(this.words[GET_POS] >>> 0) >> 2];
+  }
+
+  /**
+   * Copies the record at GET_POS into `into` (the record's length exactly) or, when omitted, into this thread's
+   * inbox at `inboxStart`; then counts it and removes it with one store of GET_POS.
+   */
+  take(into: Uint8Array | undefined, inboxStart: number, taken: Taken): void {
+    const words = this.words;
+    const pos = words[GET_POS] >>> 0;
+    const at = this.#offset(pos);
+    const length = this.#ring32[at >> 2];
+    const typeWord = this.#ring32[(at >> 2) + 1];
+    const bytes = into ?? inboxAt(inboxStart, length);
+    this.#copyOut(bytes, at + RECORD_HEADER === this.capacity ? 0 : at + RECORD_HEADER);
+    taken.type = (typeWord & 0xff) as ItemType;
+    taken.kind = typeWord >>> 8;
+    taken.bytes = bytes;
+    words[GET_ITEMS] = (words[GET_ITEMS] + 1) | 0;
+    // The removal: the bytes are free for producers once this store is seen, and only then.
+    Atomics.store(words, GET_POS, this.#advance(pos, recordSize(length)));
+  }
+
+  /**
+   * Copies up to `max` records from GET_POS into this thread's inbox (raw items into buffers of their own), and
+   * removes them all with one store of GET_POS. Returns how many; at least one record must be in view.
+   */
+  takeMany(max: number, out: Taken[]): number {
+    const words = this.words;
+    let pos = words[GET_POS] >>> 0;
+    let seen = words[SEEN_PUT_POS] >>> 0;
+    if (max > 1) {
+      // A batch takes what is in the queue now, not only what an earlier look saw.
+      words[SEEN_PUT_POS] = Atomics.load(words, PUT_POS);
+      seen = words[SEEN_PUT_POS] >>> 0;
+    }
+    let inboxUsed = 0;
+    let n = 0;
+    while (n < max && pos !== seen) {
+      const at = this.#offset(pos);
+      const length = this.#ring32[at >> 2];
+      const typeWord = this.#ring32[(at >> 2) + 1];
+      const type = (typeWord & 0xff) as ItemType;
+      const raw = type === ItemType.Buffer || type === ItemType.View;
+      const bytes = raw ? freshBytes(length) : inboxAt(inboxUsed, length);
+      if (!raw) inboxUsed += length;
+      this.#copyOut(bytes, at + RECORD_HEADER === this.capacity ? 0 : at + RECORD_HEADER);
+      const taken = out[n] ?? (out[n] = { type, kind: 0, bytes });
+      taken.type = type;
+      taken.kind = typeWord >>> 8;
+      taken.bytes = bytes;
+      pos = this.#advance(pos, recordSize(length));
+      n++;
+    }
+    words[GET_ITEMS] = (words[GET_ITEMS] + n) | 0;
+    Atomics.store(words, GET_POS, pos);
+    return n;
+  }
+
+  #copyOut(bytes: Uint8Array, at: number): void {
+    const ring = this.#bytes;
+    const length = bytes.length;
+    const first = Math.min(length, this.capacity - at);
+    if (length <= 64) {
+      for (let i = 0; i < first; i++) bytes[i] = ring[at + i];
+      for (let i = first; i < length; i++) bytes[i] = ring[i - first];
+      return;
+    }
+    bytes.set(ring.subarray(at, at + first));
+    if (first < length) bytes.set(ring.subarray(0, length - first), first);
+  }
+
+  // -----------------------------------------------------------------------------------------------------------
+  // Any thread, no lock
+
+  isClosed(): boolean {
+    return Atomics.load(this.words, CLOSED) !== 0;
+  }
+
+  /** Items in the queue now (approximate: other threads may change it at any moment). */
+  size(): number {
+    const words = this.words;
+    // GET_ITEMS first: PUT_ITEMS read later is at least as large, so the difference is never negative.
+    const taken = Atomics.load(words, GET_ITEMS);
+    const count = (Atomics.load(words, PUT_ITEMS) - taken) | 0;
+    return this.maxsize > 0 && count > this.maxsize ? this.maxsize : count;
+  }
+
+  /** Whether the queue looks empty (both positions equal), for spinning before a park. */
+  looksEmpty(): boolean {
+    return Atomics.load(this.words, PUT_POS) === Atomics.load(this.words, GET_POS);
+  }
+
+  /** Whether `bytes` for `items` more records look as if they fit, for spinning before a park. */
+  looksRoomy(bytes: number, items: number): boolean {
+    const words = this.words;
+    const maxsize = this.maxsize;
+    if (
+      maxsize !== 0 &&
+      ((Atomics.load(words, PUT_ITEMS) - Atomics.load(words, GET_ITEMS)) | 0) > maxsize - items
+    ) {
+      return false;
+    }
+    const used = this.#used(Atomics.load(words, PUT_POS) >>> 0, Atomics.load(words, GET_POS) >>> 0);
+    return used <= this.capacity - bytes;
+  }
+}
