@@ -121,6 +121,8 @@ export function spinLock(view: Int32Array, index: number): boolean {
 
 /** Index of the lock id, relative to the mutex word. */
 const ID_OFFSET = 1;
+/** `nameAt` of an internal lock's plan: no id, no name, not in the wait-for graph. */
+const NO_NAME = -1;
 
 /**
  * Initializes a new lock's words: a fresh id after the (zeroed, unlocked) mutex word, and its name field at
@@ -161,8 +163,9 @@ export function lockPlan(
   async: boolean,
   keep = false,
 ): LockPlan {
+  const internal = nameAt === NO_NAME;
   const slot = new WaitSlot(keep);
-  const lockId = Atomics.load(view, index + ID_OFFSET);
+  const lockId = internal ? 0 : Atomics.load(view, index + ID_OFFSET);
   const plan: LockPlan = {
     view,
     index,
@@ -192,7 +195,7 @@ export function lockPlan(
           continue;
         }
         // Publish the edge first, then check that the word still names that holder (see `deadlock.ts`).
-        const changed = slot.publish(lockId, holder, async, view, nameAt);
+        const changed = internal ? false : slot.publish(lockId, holder, async, view, nameAt);
         let expected = word;
         if (isContended(word)) {
           if (Atomics.load(view, index) !== word) continue;
@@ -200,7 +203,7 @@ export function lockPlan(
           expected = (word & ~STATE_BITS) | CONTENDED;
           if (Atomics.compareExchange(view, index, word, expected) !== word) continue;
         }
-        if (changed || plan.recheckAt !== Number.POSITIVE_INFINITY || slot.chosen()) {
+        if (!internal && (changed || plan.recheckAt !== Number.POSITIVE_INFINITY || slot.chosen())) {
           const { cycle, recheck } = slot.detect();
           if (cycle) throw deadlockError(api, cycle);
           plan.recheckAt = recheck;
@@ -210,6 +213,22 @@ export function lockPlan(
     },
   };
   return plan;
+}
+
+/**
+ * A plan for a short internal lock (a Queue's): takes the word over from a dead holder (reported in `died`) like
+ * {@link lockPlan}, but is not part of deadlock detection (the word has no lock id after it). Release it with
+ * {@link unlockInternal}.
+ */
+export function internalLockPlan(view: Int32Array, index: number): LockPlan {
+  return lockPlan(view, index, NO_NAME, 'internal', false);
+}
+
+/** Releases an internal lock's word (see {@link internalLockPlan}); returns the word it replaced. */
+export function unlockInternal(view: Int32Array, index: number): number {
+  const previous = Atomics.exchange(view, index, UNLOCKED);
+  if (isContended(previous)) wake(view, index);
+  return previous;
 }
 
 /**
