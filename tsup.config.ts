@@ -1,11 +1,24 @@
 import { defineConfig } from 'tsup';
 
-export default defineConfig({
-  entry: ['lib/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-  tsconfig: 'tsconfig.build.json',
-});
+export default defineConfig([
+  {
+    entry: ['lib/index.ts'],
+    format: ['esm', 'cjs'],
+    dts: true,
+    sourcemap: true,
+    clean: true,
+    target: 'node20',
+    tsconfig: 'tsconfig.build.json',
+  },
+  {
+    // `shared-sync/standalone`: one ES module with async-mutex inside, for browsers without a bundler, where a
+    // module Worker cannot use the page's import map (see docs/getting-started.md, "In a browser").
+    entry: { standalone: 'lib/index.ts' },
+    format: ['esm'],
+    platform: 'browser',
+    noExternal: ['async-mutex'],
+    sourcemap: true,
+    target: 'es2022',
+    tsconfig: 'tsconfig.build.json',
+  },
+]);
