@@ -330,6 +330,11 @@ describe.each([
         expect(thrown.isBase, call).toBe(true);
         expect(thrown.message, call).toMatch(new RegExp(`use .*\\b${asyncForm}\\(`));
       }
+      const [refused, sizeAfter] = value.nonBlocking['Queue.putNowait(an Error)'] as [Thrown, number];
+      expect(refused.name).toBe('TypeError');
+      expect(refused.message).toMatch(/^Queue\.putNowait: .*node:v8.*send plain data/);
+      expect(sizeAfter).toBe(0);
+      delete value.nonBlocking['Queue.putNowait(an Error)'];
       expect(value.nonBlocking).toEqual({
         'Lock.tryAcquire': true,
         'Lock.isLocked': true,

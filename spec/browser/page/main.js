@@ -375,6 +375,8 @@ const scenarios = {
         },
       ],
       ['Barrier.nWaiting', () => barrier.nWaiting],
+      // An item only V8's serializer can encode (node:v8 in Node) is refused in a browser, and nothing is put.
+      ['Queue.putNowait(an Error)', () => [errorOf(() => queue.putNowait(new Error('x'))), queue.qsize()]],
     ];
     const nonBlocking = Object.fromEntries(steps.map(([name, step]) => [name, step()]));
     // And the async forms, which are what the main thread uses.
