@@ -11,8 +11,8 @@ export default defineConfig([
     tsconfig: 'tsconfig.build.json',
   },
   {
-    // `shared-sync/standalone`: one ES module with async-mutex inside, for browsers without a bundler, where a
-    // module Worker cannot use the page's import map (see docs/getting-started.md, "In a browser").
+    // dist/standalone.js: one ES module with async-mutex inside, loaded by URL in browsers without a bundler,
+    // where a module Worker cannot use the page's import map (see docs/getting-started.md, "In a browser").
     entry: { standalone: 'lib/index.ts' },
     format: ['esm'],
     platform: 'browser',

@@ -4,7 +4,7 @@
  * through playwright-core, in two ways a web developer would use it:
  *
  * - **without a bundler**: the page maps `shared-sync` and `async-mutex` with an import map; its module Workers,
- *   which cannot use an import map, load `shared-sync/standalone` by URL (spec/browser/page/index.html);
+ *   which cannot use an import map, load the self-contained `dist/standalone.js` by URL (spec/browser/page/index.html);
  * - **bundled by esbuild** for the browser, `shared-sync` resolved through the package's `exports`
  *   (spec/browser/page/bundled.html).
  *
@@ -112,7 +112,7 @@ interface Item {
 const HEADERS = ['Cross-Origin-Opener-Policy: same-origin', 'Cross-Origin-Embedder-Policy: require-corp'];
 
 describe.each([
-  { how: 'without a bundler (import map; workers load shared-sync/standalone)', path: '/page/index.html' },
+  { how: 'without a bundler (import map; workers load dist/standalone.js)', path: '/page/index.html' },
   { how: 'bundled by esbuild', path: '/page/bundled.html' },
 ])('shared-sync in Chromium, $how', ({ path }) => {
   it(

@@ -1,5 +1,5 @@
 // A spec worker without a bundler: a module Worker cannot use the page's import map, so it loads the
-// self-contained build (shared-sync/standalone, async-mutex inside) by URL.
+// self-contained build (dist/standalone.js, async-mutex inside) by URL.
 import * as lib from '/pkg/dist/standalone.js';
 import { serveTasks } from './tasks.js';
 
