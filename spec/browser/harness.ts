@@ -6,45 +6,14 @@
  */
 
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { root } from '../docs/examples';
+import { STEP_MS } from '../helpers/chromium';
 
-/** Debian's Chromium; the specs fail (never skip) without it. */
-export const CHROMIUM = '/usr/bin/chromium';
-/** Bound of every single browser step. */
-export const STEP_MS = 20_000;
-
-/** Throws a message that says how to install Chromium when it is missing. */
-export function requireChromium(): void {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium) to run the browser specs`,
-    );
-  }
-}
-
-/** Launches Chromium headless, with the same flags as the site spec (no network beyond 127.0.0.1 needed). */
-export function launchChromium(): Promise<Browser> {
-  requireChromium();
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    timeout: STEP_MS,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-dev-shm-usage',
-    ],
-  });
-}
+export { launchChromium, requireChromium, STEP_MS } from '../helpers/chromium';
 
 /**
  * Builds the package with tsup (the project's tsup.config.ts, without declarations, which the browser does not

@@ -13,8 +13,9 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/chromium';
 import { buildSite, type Guide, guides, type StaticServer, serve } from './site';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -41,21 +42,7 @@ beforeAll(
       await buildSite(out, BUILD_MS);
     }
     server = await serve(out);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      timeout: STEP_MS,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-dev-shm-usage',
-      ],
-    });
+    browser = await launchChromium();
   },
   BUILD_MS + 2 * STEP_MS,
 );
