@@ -26,12 +26,19 @@ export interface Resource {
   leave?(): void;
   /** Gives back units taken for an entry that left between the take and the hand-over. */
   giveBack(weight: number): void;
+  /**
+   * What the acquirer learns with a take, read right after `attempt` succeeded (a lock's dead holder taken over,
+   * see `mutex.ts`); 0 when there is nothing to tell.
+   */
+  takeResult?(): number;
+  /** When `attempt` wants to run again although nothing woke it (see `WaitPlan.recheckAt`). */
+  recheckAt?(): number;
 }
 
 interface Entry {
   readonly priority: number;
   readonly weight: number;
-  resolve(): void;
+  resolve(result: number): void;
   reject(reason: unknown): void;
   detach(): void;
 }
@@ -43,6 +50,7 @@ export class Turnstile {
   #serving = false;
   #kick: AbortController | undefined;
   #takenFor: Entry | undefined;
+  #takenResult = 0;
 
   constructor(resource: Resource) {
     this.#resource = resource;
@@ -53,10 +61,17 @@ export class Turnstile {
         const head = this.#entries[0];
         if (!head) return true; // nobody left to serve: end the wait, the loop then stops
         const result = resource.attempt(head.weight);
-        if (result === true) this.#takenFor = head;
+        if (result === true) {
+          this.#takenFor = head;
+          this.#takenResult = resource.takeResult?.() ?? 0;
+        }
         return result;
       },
       leave: resource.leave && (() => resource.leave!()),
+      watchesDeaths: resource.takeResult !== undefined,
+      get recheckAt() {
+        return resource.recheckAt?.() ?? Number.POSITIVE_INFINITY;
+      },
     };
   }
 
@@ -66,8 +81,8 @@ export class Turnstile {
   }
 
   /**
-   * Queues an acquirer; resolves once `weight` units have been taken for it, rejects with `timeoutError()` at
-   * the deadline or with `signal.reason` when aborted.
+   * Queues an acquirer; resolves once `weight` units have been taken for it (to the resource's `takeResult`),
+   * rejects with `timeoutError()` at the deadline or with `signal.reason` when aborted.
    */
   enqueue(
     priority: number,
@@ -75,9 +90,9 @@ export class Turnstile {
     deadline: number,
     signal: AbortSignal | undefined,
     timeoutError: () => Error,
-  ): Promise<void> {
+  ): Promise<number> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<number>((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const onAbort = (): void => this.#leave(entry, signal!.reason);
       const onTimer = (): void => {
@@ -103,7 +118,7 @@ export class Turnstile {
   }
 
   /** {@link Turnstile.enqueue} with parsed `{ timeout, signal, priority }`; a timeout rejects with `TimeoutError`. */
-  acquire(parsed: ParsedWait, weight: number, api: string): Promise<void> {
+  acquire(parsed: ParsedWait, weight: number, api: string): Promise<number> {
     return this.enqueue(parsed.priority, weight, parsed.deadline, parsed.signal, () =>
       timedOut(api, parsed.timeout),
     );
@@ -137,6 +152,13 @@ export class Turnstile {
     if (at === 0) this.#kickServer();
   }
 
+  #failHead(reason: unknown): void {
+    const head = this.#entries.shift();
+    if (!head) return;
+    head.detach();
+    head.reject(reason);
+  }
+
   #kickServer(): void {
     this.#kick?.abort();
   }
@@ -149,17 +171,21 @@ export class Turnstile {
         let taken = false;
         try {
           taken = await waitAsync(this.#plan, Number.POSITIVE_INFINITY, kick.signal);
-        } catch {
-          // kicked: the head changed or the queue emptied; look again
+        } catch (err) {
+          // Kicked (the head changed or the queue emptied): look again. Anything else (a DeadlockError from the
+          // attempt) is the head's.
+          if (!kick.signal.aborted) this.#failHead(err);
         }
         this.#kick = undefined;
         const takenFor = this.#takenFor;
+        const takenResult = this.#takenResult;
         this.#takenFor = undefined;
+        this.#takenResult = 0;
         if (!taken || !takenFor) continue;
         if (this.#entries[0] === takenFor) {
           this.#entries.shift();
           takenFor.detach();
-          takenFor.resolve();
+          takenFor.resolve(takenResult);
         } else {
           // The entry left (aborted in a microtask) between the take and now: the units are nobody's.
           this.#resource.giveBack(takenFor.weight);
