@@ -280,6 +280,31 @@ describe.each([
   );
 
   it(
+    'recovers a Lock held by a worker the page terminated: reportThreadExit() on the page, OwnerDiedError once',
+    async () => {
+      const { value, problems } = await scenario<{
+        holderId: number;
+        bothArrived: boolean;
+        stillLocked: boolean;
+        outcomes: (string | { ownerDied: number })[];
+        lockedAfter: boolean;
+        late: { name: string; message: string };
+      }>(path, 'ownerDeath');
+      expect(value.bothArrived).toBe(true);
+      expect(value.stillLocked).toBe(true);
+      const died = value.outcomes.filter((o) => typeof o === 'object');
+      expect(died).toEqual([{ ownerDied: value.holderId }]);
+      expect(value.outcomes.filter((o) => o === 'acquired').length).toBe(1);
+      expect(value.lockedAfter).toBe(false);
+      // A worker that has already created a lock with a registry of its own cannot switch (ids would mix).
+      expect(value.late.name).toBe('RangeError');
+      expect(value.late.message).toMatch(/^joinThreadRegistry: this thread has already used its own/);
+      expect(problems).toEqual([]);
+    },
+    TEST_MS,
+  );
+
+  it(
     'throws BlockingNotAllowedError naming the async form for every …Sync call on the main thread; the rest works',
     async () => {
       const { value, problems } = await scenario<{

@@ -270,6 +270,31 @@ const scenarios = {
     });
   },
 
+  /**
+   * A worker takes a Lock and is terminated by the page while holding it; two other workers (acquireSync, await
+   * acquire) wait for it. The page reports the death with reportThreadExit(): through the registry the page
+   * shared with them, exactly one waiter takes the lock over with OwnerDiedError, the other gets it after.
+   */
+  async ownerDeath() {
+    return withWorkers(3, 'ownerDeath', async ([holder, w1, w2]) => {
+      const registry = lib.getThreadRegistry();
+      const lock = new Lock();
+      const arrived = new lib.RawValue('int32', 0);
+      const holderId = await holder.run('holdLock', { registry, lock });
+      const waits = [
+        w1.run('acquireAfterDeath', { registry, lock, arrived, mode: 'sync' }),
+        w2.run('acquireAfterDeath', { registry, lock, arrived, mode: 'async' }),
+      ];
+      const bothArrived = await arrived.waitFor(2, { timeout: 20_000 });
+      const stillLocked = lock.isLocked();
+      holder.terminate();
+      lib.reportThreadExit(holderId);
+      const outcomes = await Promise.all(waits);
+      const late = await w1.run('joinAfterLock', { registry });
+      return { holderId, bothArrived, stillLocked, outcomes, lockedAfter: lock.isLocked(), late };
+    });
+  },
+
   /** Every blocking form on the main thread: what it throws. And the non-blocking forms: what they return. */
   async mainThread() {
     const lock = new Lock();

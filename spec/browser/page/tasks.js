@@ -156,6 +156,46 @@ const TASKS = {
     return { indices, early };
   },
 
+  /** Joins the page's thread registry, takes the lock and returns this thread's id, still holding the lock. */
+  holdLock(lib, { registry, lock }) {
+    lib.joinThreadRegistry(registry);
+    if (!lock.acquireSync(20_000)) throw new Error('no lock within 20 s');
+    return lib.getThreadId();
+  },
+
+  /** Creates a lock with this worker's own registry, then tries to join the page's: what that throws. */
+  joinAfterLock(lib, { registry }) {
+    new lib.Lock();
+    try {
+      lib.joinThreadRegistry(registry);
+      return 'joined';
+    } catch (err) {
+      return { name: err?.name, message: String(err?.message) };
+    }
+  },
+
+  /**
+   * Joins the page's thread registry, announces itself in `arrived`, then acquires the lock (held by a thread
+   * that the page will terminate) and releases it. Returns how the acquire ended.
+   */
+  async acquireAfterDeath(lib, { registry, lock, arrived, mode }) {
+    lib.joinThreadRegistry(registry);
+    arrived.add(1);
+    let outcome = 'acquired';
+    try {
+      if (mode === 'sync') {
+        if (!lock.acquireSync(20_000)) return 'timed out';
+      } else {
+        await lock.acquire({ timeout: 20_000 });
+      }
+    } catch (err) {
+      if (!(err instanceof lib.OwnerDiedError)) throw err;
+      outcome = { ownerDied: err.threadId };
+    }
+    lock.release();
+    return outcome;
+  },
+
   /**
    * Fetches `url` with the CancelFlag's signal: sets `progress` to 1 once the response headers are in, then
    * reads the body (which the server never ends). Returns how the fetch ended.
