@@ -276,7 +276,7 @@ const scenarios = {
    * shared with them, exactly one waiter takes the lock over with OwnerDiedError, the other gets it after.
    */
   async ownerDeath() {
-    return withWorkers(3, 'ownerDeath', async ([holder, w1, w2]) => {
+    return withWorkers(4, 'ownerDeath', async ([holder, w1, w2, fresh]) => {
       const registry = lib.getThreadRegistry();
       const lock = new Lock();
       const arrived = new lib.RawValue('int32', 0);
@@ -290,7 +290,7 @@ const scenarios = {
       holder.terminate();
       lib.reportThreadExit(holderId);
       const outcomes = await Promise.all(waits);
-      const late = await w1.run('joinAfterLock', { registry });
+      const late = await fresh.run('joinAfterLock', { registry });
       return { holderId, bothArrived, stillLocked, outcomes, lockedAfter: lock.isLocked(), late };
     });
   },
