@@ -92,7 +92,7 @@ function x(ms: number): number {
   return LEFT + (Math.min(ms, AXIS_MS) / AXIS_MS) * (WIDTH - LEFT - 20);
 }
 
-function escape(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c] ?? c);
 }
 
@@ -158,7 +158,7 @@ function drawTimeline(entries: Entry[], start: number, now: number): string {
       const mark = e.event === BankEvent.REFUSED ? 'refused' : bad ? 'bad' : 'mark';
       parts.push(
         `<circle cx="${at}" cy="${y + 21}" r="6" fill="${color}" class="${mark}"/>`,
-        `<text x="${Math.min(at, WIDTH - 150)}" y="${e.event === BankEvent.CHECK ? y + 6 : y + 50}" class="${mark}">${escape(describe(e))}</text>`,
+        `<text x="${Math.min(at, WIDTH - 150)}" y="${e.event === BankEvent.CHECK ? y + 6 : y + 50}" class="${mark}">${escapeHtml(describe(e))}</text>`,
       );
     }
   }
@@ -197,7 +197,7 @@ function draw(run: Run, id: string, start: number, now: number, done: boolean): 
   const verdict = element(`${id}-verdict`);
   if (done && run.results) {
     const { shown, text } = verdictOf(summarize(run));
-    verdict.innerHTML = `<span class="${shown ? 'good' : 'bad'}">${shown ? '✓' : '✗'} ${escape(text)}</span>`;
+    verdict.innerHTML = `<span class="${shown ? 'good' : 'bad'}">${shown ? '✓' : '✗'} ${escapeHtml(text)}</span>`;
   } else {
     verdict.textContent = 'running…';
   }
