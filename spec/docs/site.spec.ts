@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../helpers/chromium';
+import { launchChromium, type Opened, openPage } from '../helpers/chromium';
 import { buildSite, type Guide, guides, type StaticServer, serve } from './site';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -58,36 +58,16 @@ afterAll(async () => {
   if (out && !process.env.SHARED_SYNC_SITE) rmSync(out, { recursive: true, force: true });
 });
 
-interface Opened {
-  page: Page;
-  /** Console errors, uncaught exceptions, failed requests and HTTP errors seen while the page loaded. */
-  problems: string[];
-}
-
 /** Opens `path` of the site in a fresh context and waits until the page and its async scripts have loaded. */
 async function open(path: string): Promise<Opened> {
   if (!browser || !server) throw new Error('the browser or the server did not start');
-  context = await browser.newContext();
-  context.setDefaultTimeout(STEP_MS);
-  const page = await context.newPage();
-  const problems: string[] = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error')
-      problems.push(`console error: ${message.text()} (${message.location().url})`);
-  });
-  page.on('pageerror', (err) => problems.push(`uncaught: ${err.message}`));
-  page.on('requestfailed', (req) =>
-    problems.push(`request failed: ${req.url()} (${req.failure()?.errorText})`),
-  );
-  page.on('response', (res) => {
-    if (res.status() >= 400) problems.push(`HTTP ${res.status()}: ${res.url()}`);
-  });
-  const response = await page.goto(`${server.origin}/${path}`, { waitUntil: 'load', timeout: STEP_MS });
-  expect(response?.status(), path).toBe(200);
+  const opened = await openPage(browser, `${server.origin}/${path}`);
+  context = opened.context;
+  const { page } = opened;
   await page.waitForLoadState('networkidle', { timeout: STEP_MS });
   // The sidebar is filled in by navigation.js; once it has links, the page's scripts have run.
   await page.waitForSelector('#tsd-nav-container a', { state: 'attached', timeout: STEP_MS });
-  return { page, problems };
+  return opened;
 }
 
 /** Same-origin links of the page (without fragments) that the server does not answer with 200. */

@@ -5,7 +5,7 @@
  */
 
 import { existsSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
 /** Debian's Chromium; the specs fail (never skip) without it. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -39,4 +39,40 @@ export function launchChromium(): Promise<Browser> {
       '--disable-dev-shm-usage',
     ],
   });
+}
+
+/** A page and everything that went wrong while it ran. */
+export interface Opened {
+  context: BrowserContext;
+  page: Page;
+  /** Console errors, uncaught exceptions, failed requests and HTTP errors. */
+  problems: string[];
+}
+
+/** Opens `url` in a fresh context, collecting problems (see {@link Opened}). */
+export async function openPage(browser: Browser, url: string): Promise<Opened> {
+  const context = await browser.newContext();
+  context.setDefaultTimeout(STEP_MS);
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error')
+      problems.push(`console error: ${message.text()} (${message.location().url})`);
+  });
+  page.on('pageerror', (err) => problems.push(`uncaught: ${err.message}`));
+  page.on('requestfailed', (req) => {
+    problems.push(`request failed: ${req.url()} (${req.failure()?.errorText})`);
+  });
+  page.on('response', (res) => {
+    if (res.status() >= 400) problems.push(`HTTP ${res.status()}: ${res.url()}`);
+  });
+  // Workers' own errors and console output.
+  page.on('worker', (worker) => {
+    worker.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`worker console error: ${message.text()}`);
+    });
+  });
+  const response = await page.goto(url, { waitUntil: 'load', timeout: STEP_MS });
+  if (response?.status() !== 200) problems.push(`HTTP ${response?.status()}: ${url}`);
+  return { context, page, problems };
 }
