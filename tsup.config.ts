@@ -1,5 +1,10 @@
 import { defineConfig } from 'tsup';
 
+// Class names users see in logs, debuggers and errors: `Lock`, not esbuild's renamed `_Lock`.
+const keepNames = (options: { keepNames?: boolean }): void => {
+  options.keepNames = true;
+};
+
 export default defineConfig([
   {
     entry: ['lib/index.ts'],
@@ -9,6 +14,7 @@ export default defineConfig([
     clean: true,
     target: 'node20',
     tsconfig: 'tsconfig.build.json',
+    esbuildOptions: keepNames,
   },
   {
     // dist/standalone.js: one ES module with async-mutex inside, loaded by URL in browsers without a bundler,
@@ -20,5 +26,6 @@ export default defineConfig([
     sourcemap: true,
     target: 'es2022',
     tsconfig: 'tsconfig.build.json',
+    esbuildOptions: keepNames,
   },
 ]);

@@ -7,6 +7,7 @@
  * | 0    | TAG   | kind tag (see `internal/shared.ts`)                            |
  * | 1    | STATE | the mutex word: holder id and state (below)                    |
  * | 2    | ID    | the lock's id in the thread registry (names, deadlock detection); written once |
+ * | 3-19 | NAME  | its name: byte length, then 64 bytes of UTF-8 (`internal/deadlock.ts`); written once |
  *
  * STATE is the three-state mutex word of `internal/mutex.ts` (Drepper, "Futexes Are Tricky", 2011, mutex 2):
  * UNLOCKED 0 (free), LOCKED 1 (held, nobody parked), CONTENDED 2 (held, threads may be parked). Its state table,
@@ -20,8 +21,17 @@
 
 import { E_CANCELED, type MutexInterface } from 'async-mutex';
 import { LockNotHeldError, OwnerDiedError, TimeoutError } from './errors';
-import { acquiredInOrder, checkOrder, nameOf, orderMode, releasedInOrder } from './internal/deadlock';
 import {
+  acquiredInOrder,
+  checkOrder,
+  NAME_FIELD_WORDS,
+  orderMode,
+  othersWaitFor,
+  readName,
+  releasedInOrder,
+} from './internal/deadlock';
+import {
+  heldByMe,
   initMutex,
   type LockPlan,
   lockPlan,
@@ -48,13 +58,18 @@ import { type Resource, type Turnstile, turnstileOf } from './internal/turnstile
 import { assertCanBlock, checkTimeout, deadlineOf, mayBlock, waitSync } from './internal/wait';
 import type { AcquireOptions, Guard, MutexOptions, Releaser } from './options';
 
-const KIND = defineKind('Lock', 1, 16);
+const KIND = defineKind('Lock', 1, 80);
 
 const STATE = 1;
 const ID = 2;
+const NAME = 3;
+const WORDS = NAME + NAME_FIELD_WORDS;
 
 /** Marks the internal constructor call that views existing memory (not reachable by accident). */
 const PLACED: unique symbol = Symbol('Lock.placed');
+
+/** Hand-overs in a row to this thread's own waiters while another thread waits (see `Lock.release`). */
+const HAND_OVER_BURST = 8;
 
 /**
  * A mutual-exclusion lock that works across worker threads: Python's `threading.Lock` /
@@ -94,6 +109,8 @@ export class Lock implements MutexInterface {
   readonly #view: Int32Array;
   #turnstileCache: Turnstile | undefined;
   #plan: LockPlan | undefined;
+  /** Hand-overs to this thread's own waiters since the last release through the shared word. */
+  #handOvers = 0;
 
   /** Bytes a `Lock` occupies in shared memory. */
   static readonly byteLength: number = KIND.byteLength;
@@ -111,11 +128,11 @@ export class Lock implements MutexInterface {
     if (options !== PLACED) {
       const name = parseMutexOptions(options, 'Lock');
       placement = allocate(KIND);
-      initMutex(new Int32Array(placement.buffer, placement.byteOffset, 3), STATE, name);
+      initMutex(new Int32Array(placement.buffer, placement.byteOffset, WORDS), STATE, NAME, 'Lock', name);
     }
     this.buffer = placement!.buffer;
     this.byteOffset = placement!.byteOffset;
-    this.#view = new Int32Array(this.buffer, this.byteOffset, 3);
+    this.#view = new Int32Array(this.buffer, this.byteOffset, WORDS);
   }
 
   /**
@@ -128,7 +145,7 @@ export class Lock implements MutexInterface {
    * ```
    */
   get name(): string {
-    return nameOf(Atomics.load(this.#view, ID), 'Lock');
+    return readName(this.#view, NAME);
   }
 
   /**
@@ -195,7 +212,7 @@ export class Lock implements MutexInterface {
     if (timeout === 0) return this.#tryAcquire();
     const deadline = deadlineOf(timeout, 'Lock.acquireSync');
     if (spinLock(this.#view, STATE)) return true;
-    const plan = (this.#plan ??= lockPlan(this.#view, STATE, 'Lock.acquireSync', false));
+    const plan = (this.#plan ??= lockPlan(this.#view, STATE, NAME, 'Lock.acquireSync', false));
     if (!waitSync(plan, deadline)) return false;
     if (plan.died !== 0) throw ownerDied('Lock.acquireSync', plan.died);
     return true;
@@ -251,9 +268,31 @@ export class Lock implements MutexInterface {
    * ```
    */
   release(): void {
+    const turnstile = this.#turnstileCache;
+    if (turnstile !== undefined && !turnstile.isEmpty() && this.#handOver(turnstile)) return;
     if (unlock(this.#view, STATE) === UNLOCKED)
       throw new LockNotHeldError('Lock.release: the lock is not held');
     if (orderMode !== 'off') releasedInOrder(Atomics.load(this.#view, ID));
+  }
+
+  /**
+   * A release in a thread whose own async acquirers are queued hands the lock straight to the first of them:
+   * the lock stays locked and the waiter resumes in a microtask, as with `async-mutex`. Bounded bias: while a
+   * waiter of another thread is known to wait (its wait is published, see `internal/deadlock.ts`), at most
+   * `HAND_OVER_BURST` (8) hand-overs happen in a row; the next release goes through the shared word, where the
+   * other thread competes on equal terms.
+   */
+  #handOver(turnstile: Turnstile): boolean {
+    if (!heldByMe(this.#view, STATE)) return false;
+    const id = Atomics.load(this.#view, ID);
+    if (this.#handOvers >= HAND_OVER_BURST && othersWaitFor(id)) {
+      this.#handOvers = 0;
+      return false;
+    }
+    if (!turnstile.handOver(1)) return false;
+    this.#handOvers++;
+    if (orderMode !== 'off') releasedInOrder(id);
+    return true;
   }
 
   /**
@@ -331,7 +370,7 @@ export class Lock implements MutexInterface {
   #turnstile(): Turnstile {
     if (this.#turnstileCache) return this.#turnstileCache;
     const view = this.#view;
-    const plan = lockPlan(view, STATE, 'Lock.acquire', true);
+    const plan = lockPlan(view, STATE, NAME, 'Lock.acquire', true);
     const resource: Resource = {
       view,
       index: STATE,

@@ -9,6 +9,7 @@
  * | 2    | ID    | the lock's id in the thread registry (names, deadlock detection); written once |
  * | 3    | OWNER | id of the owning thread (`internal/thread.ts`), 0 when free                |
  * | 4    | DEPTH | how many times the owner has acquired it without releasing                 |
+ * | 5-21 | NAME  | its name: byte length, then 64 bytes of UTF-8 (`internal/deadlock.ts`); written once |
  *
  * ## States
  * | STATE     | OWNER | DEPTH | meaning                                          |
@@ -46,7 +47,14 @@
 
 import { E_CANCELED, type MutexInterface } from 'async-mutex';
 import { LockNotHeldError, OwnerDiedError, TimeoutError } from './errors';
-import { acquiredInOrder, checkOrder, nameOf, orderMode, releasedInOrder } from './internal/deadlock';
+import {
+  acquiredInOrder,
+  checkOrder,
+  NAME_FIELD_WORDS,
+  orderMode,
+  readName,
+  releasedInOrder,
+} from './internal/deadlock';
 import {
   initMutex,
   type LockPlan,
@@ -75,12 +83,14 @@ import { type Resource, type Turnstile, turnstileOf } from './internal/turnstile
 import { assertCanBlock, checkTimeout, deadlineOf, mayBlock, waitSync } from './internal/wait';
 import type { AcquireOptions, Guard, MutexOptions, Releaser } from './options';
 
-const KIND = defineKind('RLock', 2, 24);
+const KIND = defineKind('RLock', 2, 88);
 
 const STATE = 1;
 const ID = 2;
 const OWNER = 3;
 const DEPTH = 4;
+const NAME = 5;
+const WORDS = NAME + NAME_FIELD_WORDS;
 
 /** Marks the internal constructor call that views existing memory (not reachable by accident). */
 const PLACED: unique symbol = Symbol('RLock.placed');
@@ -133,11 +143,11 @@ export class RLock implements MutexInterface {
     if (options !== PLACED) {
       const name = parseMutexOptions(options, 'RLock');
       placement = allocate(KIND);
-      initMutex(new Int32Array(placement.buffer, placement.byteOffset, 5), STATE, name);
+      initMutex(new Int32Array(placement.buffer, placement.byteOffset, WORDS), STATE, NAME, 'RLock', name);
     }
     this.buffer = placement!.buffer;
     this.byteOffset = placement!.byteOffset;
-    this.#view = new Int32Array(this.buffer, this.byteOffset, 5);
+    this.#view = new Int32Array(this.buffer, this.byteOffset, WORDS);
   }
 
   /**
@@ -150,7 +160,7 @@ export class RLock implements MutexInterface {
    * ```
    */
   get name(): string {
-    return nameOf(Atomics.load(this.#view, ID), 'RLock');
+    return readName(this.#view, NAME);
   }
 
   /**
@@ -243,7 +253,7 @@ export class RLock implements MutexInterface {
       this.#own(1);
       return true;
     }
-    const plan = (this.#plan ??= lockPlan(this.#view, STATE, 'RLock.acquireSync', false));
+    const plan = (this.#plan ??= lockPlan(this.#view, STATE, NAME, 'RLock.acquireSync', false));
     if (!waitSync(plan, deadline)) return false;
     this.#own(1);
     if (plan.died !== 0) throw ownerDied('RLock.acquireSync', plan.died);
@@ -426,7 +436,7 @@ export class RLock implements MutexInterface {
 
   #turnstile(): Turnstile {
     if (this.#turnstileCache) return this.#turnstileCache;
-    const plan = lockPlan(this.#view, STATE, 'RLock.acquire', true);
+    const plan = lockPlan(this.#view, STATE, NAME, 'RLock.acquire', true);
     const resource: Resource = {
       view: this.#view,
       index: STATE,

@@ -85,4 +85,11 @@ describe('lock names', () => {
     }
     expect(DeadlockError.name).toBe('DeadlockError');
   });
+
+  it('are kept in the lock’s own memory: more named locks than the registry’s name table holds lose nothing', () => {
+    for (let i = 0; i < 1100; i++) new Lock({ name: `account-${i}` });
+    expect(new Lock({ name: 'ledger' }).name).toBe('ledger');
+    expect(RLock.from(structuredClone(new RLock({ name: 'audit' }))).name).toBe('audit');
+    expect(new Lock({ name: 'é'.repeat(40) }).name).toBe('é'.repeat(32)); // 64 bytes of UTF-8, cut whole
+  });
 });

@@ -59,6 +59,7 @@
  */
 
 import { DeadlockError, type DeadlockLink, LockOrderError } from '../errors';
+import { now } from './clock';
 import {
   GRAPH,
   isDead,
@@ -86,6 +87,7 @@ const VERSION = 1;
 const LOCK = 2;
 const HOLDER = 3;
 const FLAGS = 4;
+const NAME = 8; // the lock's name field, copied from its memory when the wait starts
 const ASYNC = 1;
 
 // ---------------------------------------------------------------------------------------------------------
@@ -111,7 +113,40 @@ export function encodeName(name: string, maxBytes: number): Uint8Array {
   return bytes;
 }
 
-/** Publishes a lock's name, so that other threads' messages can name it. */
+/** Words a name takes in a lock's memory or a wait slot: the byte length, then 64 bytes of UTF-8. */
+export const NAME_FIELD_WORDS = 17;
+const NAME_FIELD_BYTES = (NAME_FIELD_WORDS - 1) * 4;
+
+/** Writes `name` (at most 64 bytes of UTF-8) at `view[at]` (length) and the 16 words after it. */
+export function writeName(view: Int32Array, at: number, name: string): void {
+  const bytes = encodeName(name, NAME_FIELD_BYTES);
+  const padded = new Uint8Array(NAME_FIELD_BYTES);
+  padded.set(bytes);
+  const words = new Int32Array(padded.buffer);
+  for (let i = 0; i < words.length; i++) Atomics.store(view, at + 1 + i, words[i]);
+  Atomics.store(view, at, bytes.length);
+}
+
+/** Reads a name written by {@link writeName}; `''` when none was. */
+export function readName(view: Int32Array, at: number): string {
+  const length = Atomics.load(view, at);
+  if (length <= 0) return '';
+  const words = new Int32Array(NAME_FIELD_WORDS - 1);
+  for (let i = 0; i < words.length; i++) words[i] = Atomics.load(view, at + 1 + i);
+  return decoder.decode(new Uint8Array(words.buffer, 0, Math.min(length, NAME_FIELD_BYTES)));
+}
+
+/** Copies a name field from one view to another (a lock's name into a wait slot). */
+function copyName(from: Int32Array, fromAt: number, to: Int32Array, toAt: number): void {
+  for (let i = 1; i < NAME_FIELD_WORDS; i++) Atomics.store(to, toAt + i, Atomics.load(from, fromAt + i));
+  Atomics.store(to, toAt, Atomics.load(from, fromAt));
+}
+
+/**
+ * Publishes a lock's name in the registry's table (best effort: the table is not freed, and once full a name
+ * is no longer published), for lock-order messages about locks a thread has no handle of. A lock's own memory
+ * holds its name for its own `.name` and for deadlock messages (see {@link WaitSlot.publish}).
+ */
 export function registerName(id: number, name: string): void {
   const bytes = encodeName(name, NAME_BYTES);
   for (let probe = 0; probe < MAX_NAMES; probe++) {
@@ -179,9 +214,10 @@ export class WaitSlot {
   /**
    * Publishes "this thread waits for lock `lock`, held by `holder`"; returns whether that changed the slot (a
    * new wait, or a new holder), in which case the caller must check again that the lock word still names
-   * `holder` before it parks.
+   * `holder` before it parks. The lock's name field (`lockView[nameAt]`) is copied into the slot when the wait
+   * starts, so that any thread's DeadlockError can name it.
    */
-  publish(lock: number, holder: number, async: boolean): boolean {
+  publish(lock: number, holder: number, async: boolean, lockView: Int32Array, nameAt: number): boolean {
     if (this.#at < 0) {
       this.#at = claimSlot();
       if (this.#at < 0) return false;
@@ -189,6 +225,7 @@ export class WaitSlot {
     const at = this.#at;
     if (this.#lock === lock && this.#holder === holder && Atomics.load(view, at + HOLDER) === holder)
       return false;
+    if (this.#lock !== lock) copyName(lockView, nameAt, view, at + NAME);
     this.#lock = lock;
     this.#holder = holder;
     this.#suspect = '';
@@ -230,13 +267,13 @@ export class WaitSlot {
         this.#suspect = '';
         return { recheck: Number.POSITIVE_INFINITY };
       }
-      const now = performance.now();
+      const time = now();
       if (found.async) {
         if (found.key !== this.#suspect) {
           this.#suspect = found.key;
-          this.#since = now;
+          this.#since = time;
         }
-        if (now - this.#since < ASYNC_CONFIRM_MS) return { recheck: this.#since + ASYNC_CONFIRM_MS };
+        if (time - this.#since < ASYNC_CONFIRM_MS) return { recheck: this.#since + ASYNC_CONFIRM_MS };
       }
       const cycle = found.links;
       this.#suspect = '';
@@ -257,6 +294,17 @@ function isWaiting(tid: number): boolean {
   for (let i = 0; i < high; i++) {
     const at = WAITS + i * WAIT_WORDS;
     if (Atomics.load(view, at + TID) === tid && Atomics.load(view, at + LOCK) !== 0) return true;
+  }
+  return false;
+}
+
+/** Whether a thread other than this one has a wait for lock `lock` published (for the hand-over's fairness). */
+export function othersWaitFor(lock: number): boolean {
+  const high = Atomics.load(view, WAITS_HIGH);
+  for (let i = 0; i < high; i++) {
+    const at = WAITS + i * WAIT_WORDS;
+    if (Atomics.load(view, at + LOCK) === lock && Atomics.load(view, at + TID) !== currentThreadId)
+      return true;
   }
   return false;
 }
@@ -336,12 +384,13 @@ function findCycle(mine: number): { links: DeadlockLink[]; key: string; async: b
   for (const edge of path) {
     if (Atomics.load(view, edge.at + VERSION) !== edge.version) return undefined;
   }
+  const nameIn = (edge: Edge): string => readName(view, edge.at + NAME) || `lock#${edge.lock}`;
   const links: DeadlockLink[] = path.map((edge, i) => {
     const previous = path[(i + path.length - 1) % path.length];
     return {
       threadId: edge.tid - 1,
-      holds: nameOf(previous.lock),
-      waitsFor: nameOf(edge.lock),
+      holds: nameIn(previous),
+      waitsFor: nameIn(edge),
       async: edge.async,
     };
   });
@@ -365,7 +414,17 @@ export function deadlockError(api: string, cycle: DeadlockLink[]): DeadlockError
 // ---------------------------------------------------------------------------------------------------------
 // Lock-order checking
 
-/** The lock-order checking modes. */
+/**
+ * The lock-order checking modes (see `setLockOrderChecking`).
+ *
+ * @example
+ * ```ts
+ * import { type LockOrderMode, setLockOrderChecking } from 'shared-sync';
+ * const mode: LockOrderMode = process.env.CI ? 'throw' : 'off';
+ * setLockOrderChecking(mode);
+ * setLockOrderChecking('off');
+ * ```
+ */
 export type LockOrderMode = 'off' | 'warn' | 'throw';
 const MODES: readonly LockOrderMode[] = ['off', 'warn', 'throw'];
 
@@ -374,8 +433,22 @@ interface EnvProcess {
   emitWarning?(warning: string | Error, options?: { type?: string; code?: string }): void;
 }
 
+interface DenoPermissions {
+  permissions?: { querySync?(descriptor: { name: 'env'; variable: string }): { state: string } };
+}
+
 function envMode(): LockOrderMode | undefined {
-  const value = (globalThis as { process?: EnvProcess }).process?.env?.SHARED_SYNC_LOCK_ORDER;
+  // Deno guards every variable: without --allow-env, reading one throws (or, in a terminal, prompts the user),
+  // and importing the library must need no permission. So there the variable is read only when granted.
+  const deno = (globalThis as { Deno?: DenoPermissions }).Deno;
+  const variable = 'SHARED_SYNC_LOCK_ORDER';
+  if (deno && deno.permissions?.querySync?.({ name: 'env', variable }).state !== 'granted') return undefined;
+  let value: string | undefined;
+  try {
+    value = (globalThis as { process?: EnvProcess }).process?.env?.[variable];
+  } catch {
+    return undefined; // a runtime that refuses the read: as if unset
+  }
   return MODES.includes(value as LockOrderMode) ? (value as LockOrderMode) : undefined;
 }
 

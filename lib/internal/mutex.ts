@@ -47,7 +47,7 @@
  */
 
 import type { AcquireOptions } from '../options';
-import { deadlockError, newLockId, registerName, releasedContended, WaitSlot } from './deadlock';
+import { deadlockError, newLockId, registerName, releasedContended, WaitSlot, writeName } from './deadlock';
 import { parseWait, timedOut } from './options';
 import { isDead } from './registry';
 import { currentThreadId } from './thread';
@@ -122,10 +122,21 @@ export function spinLock(view: Int32Array, index: number): boolean {
 /** Index of the lock id, relative to the mutex word. */
 const ID_OFFSET = 1;
 
-/** Initializes a new lock's words: a fresh id after the (zeroed, unlocked) mutex word, and its name if given. */
-export function initMutex(view: Int32Array, index: number, name: string | undefined): void {
+/**
+ * Initializes a new lock's words: a fresh id after the (zeroed, unlocked) mutex word, and its name field at
+ * `nameAt` (the given name, or the generated label `${kind}#${id}`).
+ */
+export function initMutex(
+  view: Int32Array,
+  index: number,
+  nameAt: number,
+  kind: string,
+  name?: string,
+): void {
   const id = newLockId();
+  const label = name ?? `${kind}#${id}`;
   if (name !== undefined) registerName(id, name);
+  writeName(view, nameAt, label);
   Atomics.store(view, index + ID_OFFSET, id);
 }
 
@@ -141,7 +152,13 @@ export interface LockPlan extends WaitPlan {
  * close a cycle. One plan serves one wait at a time: a lock keeps one for its sync acquires and one for the head
  * of its thread's async acquirers.
  */
-export function lockPlan(view: Int32Array, index: number, api: string, async: boolean): LockPlan {
+export function lockPlan(
+  view: Int32Array,
+  index: number,
+  nameAt: number,
+  api: string,
+  async: boolean,
+): LockPlan {
   const slot = new WaitSlot();
   const lockId = Atomics.load(view, index + ID_OFFSET);
   const plan: LockPlan = {
@@ -173,7 +190,7 @@ export function lockPlan(view: Int32Array, index: number, api: string, async: bo
           continue;
         }
         // Publish the edge first, then check that the word still names that holder (see `deadlock.ts`).
-        const changed = slot.publish(lockId, holder, async);
+        const changed = slot.publish(lockId, holder, async, view, nameAt);
         let expected = word;
         if (isContended(word)) {
           if (Atomics.load(view, index) !== word) continue;

@@ -69,7 +69,7 @@ export const RING_SIZE = 1024;
 
 /** Wait slots: one per lock wait in progress (a sync waiter, or the head of a thread's async acquirers). */
 export const MAX_WAITS = 512;
-export const WAIT_WORDS = 8;
+export const WAIT_WORDS = 8 + 17; // 8 words of state, then the lock's name (length + 64 bytes)
 export const WAITS = RING + RING_SIZE;
 /** Lock names: id → UTF-8 name, for messages in any thread. */
 export const MAX_NAMES = 1024;

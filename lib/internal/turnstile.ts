@@ -13,6 +13,7 @@
  * @module
  */
 
+import { clearTimer, setTimer } from './clock';
 import { type ParsedWait, timedOut } from './options';
 import { remaining, type WaitPlan, waitAsync } from './wait';
 
@@ -81,6 +82,22 @@ export class Turnstile {
   }
 
   /**
+   * Hands what the caller is releasing (`weight` units) straight to the head of this thread's queue, without
+   * going through the shared word: the head resolves in a microtask. Returns false (and does nothing) when the
+   * head needs more than `weight`. The caller decides whether a hand-over is fair to other threads.
+   */
+  handOver(weight: number): boolean {
+    const head = this.#entries[0];
+    if (!head || head.weight > weight) return false;
+    this.#entries.shift();
+    head.detach();
+    head.resolve(0);
+    // The server's pending wait serves the next head; with nobody left, it must stop waiting.
+    if (this.#entries.length === 0) this.#kickServer();
+    return true;
+  }
+
+  /**
    * Queues an acquirer; resolves once `weight` units have been taken for it (to the resource's `takeResult`),
    * rejects with `timeoutError()` at the deadline or with `signal.reason` when aborted.
    */
@@ -97,7 +114,7 @@ export class Turnstile {
       const onAbort = (): void => this.#leave(entry, signal!.reason);
       const onTimer = (): void => {
         const left = remaining(deadline);
-        if (left > 0) timer = setTimeout(onTimer, Math.max(1, left));
+        if (left > 0) timer = setTimer(onTimer, Math.max(1, left));
         else this.#leave(entry, timeoutError());
       };
       const entry: Entry = {
@@ -106,12 +123,11 @@ export class Turnstile {
         resolve,
         reject,
         detach() {
-          clearTimeout(timer);
+          clearTimer(timer);
           signal?.removeEventListener('abort', onAbort);
         },
       };
-      if (deadline !== Number.POSITIVE_INFINITY)
-        timer = setTimeout(onTimer, Math.max(1, remaining(deadline)));
+      if (deadline !== Number.POSITIVE_INFINITY) timer = setTimer(onTimer, Math.max(1, remaining(deadline)));
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#insert(entry);
     });

@@ -39,6 +39,7 @@
  */
 
 import { BlockingNotAllowedError } from '../errors';
+import { clearRepeating, clearTimer, now, setRepeating, setTimer } from './clock';
 import { deathCount, deathsWord } from './registry';
 
 /** How a park ended. */
@@ -49,8 +50,6 @@ export const SPIN_LIMIT = 100;
 
 /** The longest a sync waiter of a plan that `watchesDeaths` parks before it looks at the registry again. */
 export const DEATH_POLL_MS = 40;
-
-const now: () => number = () => performance.now();
 
 /**
  * Checks a timeout in milliseconds: `undefined` and `Infinity` mean forever; negative, `NaN` and non-numbers
@@ -205,15 +204,15 @@ function settleAll(spot: Spot, result: ParkResult): void {
 
 // A pending waitAsync does not keep Node alive; one ref'd interval does while any waiter has no timer of its own.
 let keepAliveCount = 0;
-let keepAliveTimer: ReturnType<typeof setInterval> | undefined;
+let keepAliveTimer: ReturnType<typeof setRepeating> | undefined;
 
 function retainKeepAlive(): void {
-  if (keepAliveCount++ === 0) keepAliveTimer = setInterval(() => {}, 1 << 30);
+  if (keepAliveCount++ === 0) keepAliveTimer = setRepeating(() => {}, 1 << 30);
 }
 
 function releaseKeepAlive(): void {
   if (--keepAliveCount === 0) {
-    clearInterval(keepAliveTimer);
+    clearRepeating(keepAliveTimer);
     keepAliveTimer = undefined;
   }
 }
@@ -249,7 +248,7 @@ export function parkAsync(
     const cleanup = (): void => {
       spot.waiters.delete(waiter);
       if (spot.waiters.size === 0) activeSpots.delete(spot);
-      if (finite) clearTimeout(timer);
+      if (finite) clearTimer(timer);
       else if (holdsKeepAlive) releaseKeepAlive();
       signal?.removeEventListener('abort', onAbort);
     };
@@ -266,10 +265,10 @@ export function parkAsync(
     const onTimer = (): void => {
       // Node's timers may fire a little early on the performance.now() clock; a timeout never ends early.
       const left = remaining(deadline);
-      if (left > 0) timer = setTimeout(onTimer, Math.max(1, left));
+      if (left > 0) timer = setTimer(onTimer, Math.max(1, left));
       else waiter.settle('timed-out');
     };
-    if (finite) timer = setTimeout(onTimer, Math.max(1, remaining(deadline)));
+    if (finite) timer = setTimer(onTimer, Math.max(1, remaining(deadline)));
     else if (holdsKeepAlive) retainKeepAlive();
     signal?.addEventListener('abort', onAbort, { once: true });
     spot.waiters.add(waiter);

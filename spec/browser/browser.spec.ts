@@ -1,6 +1,6 @@
 /**
  * The package in a real browser: the published build (tsup with the project's config, staged as an installed
- * package) is served on 127.0.0.1 with the two cross-origin isolation headers and run in Debian's Chromium
+ * package) is served on 127.0.0.1 with the two cross-origin isolation headers and run in Chromium
  * through playwright-core, in two ways a web developer would use it:
  *
  * - **without a bundler**: the page maps `shared-sync` and `async-mutex` with an import map; its module Workers,
@@ -10,7 +10,7 @@
  *
  * Each scenario (spec/browser/page/main.js, with the workers' side in tasks.js) runs with fresh Web Workers and
  * terminates them; its result is checked here, and the page must show no console error, uncaught exception or
- * failed request. Chromium is required: without /usr/bin/chromium the suite fails, never skips.
+ * failed request. Chromium is required (see spec/helpers/tools.ts): without it the suite fails, never skips.
  */
 
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,14 +20,8 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveIsolated, type WebServer } from '../../demos/support/web-server';
 import { root } from '../docs/examples';
-import {
-  bundleForBrowser,
-  launchChromium,
-  openPage,
-  requireChromium,
-  STEP_MS,
-  stagePackage,
-} from './harness';
+import { chromiumPath } from '../helpers/tools';
+import { bundleForBrowser, launchChromium, openPage, STEP_MS, stagePackage } from './harness';
 
 const BUILD_MS = 120_000;
 const TEST_MS = 90_000;
@@ -41,7 +35,7 @@ let abortedRequests = 0;
 
 beforeAll(
   async () => {
-    requireChromium();
+    chromiumPath(); // fails at once, before the build, when Chromium is missing
     dir = mkdtempSync(join(tmpdir(), 'shared-sync-browser-'));
     const pkg = await stagePackage(dir, BUILD_MS);
     await bundleForBrowser(PAGE, { main: 'main.js', worker: 'worker-bundled.js' }, dir, 'bundle');

@@ -12,7 +12,7 @@ import { build } from 'esbuild';
 import { root } from '../docs/examples';
 import { STEP_MS } from '../helpers/chromium';
 
-export { launchChromium, openPage, requireChromium, STEP_MS } from '../helpers/chromium';
+export { launchChromium, openPage, STEP_MS } from '../helpers/chromium';
 
 /**
  * Builds the package with tsup (the project's tsup.config.ts, without declarations, which the browser does not
