@@ -1,15 +1,31 @@
 import { defineConfig } from 'tsup';
 
-export default defineConfig({
-  entry: ['lib/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-  tsconfig: 'tsconfig.build.json',
-  // Class names users see in logs, debuggers and errors: `Lock`, not esbuild's renamed `_Lock`.
-  esbuildOptions(options) {
-    options.keepNames = true;
+// Class names users see in logs, debuggers and errors: `Lock`, not esbuild's renamed `_Lock`.
+const keepNames = (options: { keepNames?: boolean }): void => {
+  options.keepNames = true;
+};
+
+export default defineConfig([
+  {
+    entry: ['lib/index.ts'],
+    format: ['esm', 'cjs'],
+    dts: true,
+    sourcemap: true,
+    clean: true,
+    target: 'node20',
+    tsconfig: 'tsconfig.build.json',
+    esbuildOptions: keepNames,
   },
-});
+  {
+    // dist/standalone.js: one ES module with async-mutex inside, loaded by URL in browsers without a bundler,
+    // where a module Worker cannot use the page's import map (see docs/getting-started.md, "In a browser").
+    entry: { standalone: 'lib/index.ts' },
+    format: ['esm'],
+    platform: 'browser',
+    noExternal: ['async-mutex'],
+    sourcemap: true,
+    target: 'es2022',
+    tsconfig: 'tsconfig.build.json',
+    esbuildOptions: keepNames,
+  },
+]);

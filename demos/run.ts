@@ -1,6 +1,7 @@
 /**
  * Runs the demos: `npm run demo -- <name>` runs one, `npm run demos` (`--all`) runs all four in turn.
  * Exits non-zero when a demo failed to show its lesson (or crashed), or for an unknown name.
+ * `npm run demo -- bank --web` serves the bank race as a live web page instead (see bank/web.ts).
  */
 import { painter } from './support/color';
 
@@ -27,14 +28,31 @@ async function runOne(name: DemoName): Promise<boolean> {
   }
 }
 
+/** `bank --web [--port N]`: serves the bank race as a live web page until Ctrl-C. */
+async function web(names: readonly string[], args: readonly string[]): Promise<number> {
+  if (names.length !== 1 || names[0] !== 'bank') {
+    console.error('usage: npm run demo -- bank --web [--port N]   (only the bank demo has a web page)');
+    return 2;
+  }
+  const at = args.indexOf('--port');
+  const port = at >= 0 ? Number(args[at + 1]) : 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    console.error(`--port must be a port number, got ${args[at + 1]}`);
+    return 2;
+  }
+  const { serveUntilStopped } = await import('./bank/web');
+  return (await serveUntilStopped(port)) ? 0 : 1;
+}
+
 async function cli(args: readonly string[]): Promise<number> {
   const all = args.includes('--all');
-  const names = all ? [...DEMOS] : args.filter((a) => !a.startsWith('-'));
+  const names = all ? [...DEMOS] : args.filter((a, i) => !a.startsWith('-') && args[i - 1] !== '--port');
+  if (args.includes('--web')) return web(names, args);
   const unknown = names.filter((n) => !(DEMOS as readonly string[]).includes(n));
   if (names.length === 0 || unknown.length > 0) {
     console.error(
       (unknown.length > 0 ? `unknown demo: ${unknown.join(', ')}\n` : '') +
-        `usage: npm run demo -- <${DEMOS.join('|')}>   or   npm run demos`,
+        `usage: npm run demo -- <${DEMOS.join('|')}>   or   npm run demos   or   npm run demo -- bank --web`,
     );
     return 2;
   }

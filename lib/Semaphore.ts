@@ -158,6 +158,13 @@ function describeNumber(value: unknown): string {
   return typeof value === 'number' ? String(value) : typeof value;
 }
 
+/** The async form a blocking call should be replaced with on a thread that may not block. */
+function asyncFormOf(api: string): string {
+  if (api.endsWith('.runExclusiveSync')) return 'await semaphore.runExclusive(callback)';
+  if (api.endsWith('.guardSync')) return 'await semaphore.guard()';
+  return 'await semaphore.acquire()';
+}
+
 /** Checks a weight or `n`: an integer from 1 to the largest value. */
 function checkWeight(weight: unknown, api: string, name: string): number {
   if (typeof weight !== 'number' || !Number.isInteger(weight) || weight < 1 || weight > MAX_VALUE) {
@@ -355,7 +362,7 @@ export class Semaphore implements SemaphoreInterface {
   #acquireSync(timeout: number | undefined, weight: number, api: string): number {
     checkTimeout(timeout, api);
     if (weight !== 1) checkWeight(weight, api, 'weight');
-    if (!mayBlock) assertCanBlock(api, 'await semaphore.acquire()');
+    if (!mayBlock) assertCanBlock(api, asyncFormOf(api));
     const previous = this.#take(weight);
     if (previous >= 0) return previous;
     this.#checkReachable(weight, api);

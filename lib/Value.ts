@@ -402,7 +402,8 @@ export class RawValue<T extends ValueType = ValueType> {
   }
 
   #waitSync(api: string, accept: (value: ValueOf<T>) => boolean, timeout: number | undefined): boolean {
-    if (!mayBlock) assertCanBlock(api, `await ${api.replace('Sync', '')}(…)`);
+    if (!mayBlock)
+      assertCanBlock(api, `await value.${api.slice(api.indexOf('.') + 1).replace(/Sync$/, '')}(…)`);
     const deadline = deadlineOf(timeout, api);
     return waitSync(this.#plan(accept), deadline);
   }

@@ -87,6 +87,26 @@ export class TimeoutError extends SharedSyncError {
 export class BlockingNotAllowedError extends SharedSyncError {}
 
 /**
+ * Thrown when a primitive is created where `SharedArrayBuffer` does not exist: in a browser, a page (and its
+ * workers) that is not cross-origin isolated. The message names the two response headers the page's document
+ * must be served with, `Cross-Origin-Opener-Policy: same-origin` and
+ * `Cross-Origin-Embedder-Policy: require-corp` (or `credentialless`); `globalThis.crossOriginIsolated` tells
+ * whether they took effect.
+ *
+ * @example
+ * ```ts
+ * import { Lock, SharedMemoryUnavailableError } from 'shared-sync';
+ * try {
+ *   new Lock();
+ * } catch (err) {
+ *   // Only on a page served without the two headers; in Node and on an isolated page the Lock is created.
+ *   if (err instanceof SharedMemoryUnavailableError) console.log(err.message);
+ * }
+ * ```
+ */
+export class SharedMemoryUnavailableError extends SharedSyncError {}
+
+/**
  * Thrown by `BoundedSemaphore.release()` when the release would raise the counter above its initial value,
  * as Python raises `ValueError("Semaphore released too many times")`. The counter is left unchanged.
  *

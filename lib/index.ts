@@ -21,6 +21,8 @@ export { RawArray, SharedArray, SharedArray as Array } from './SharedArray';
 export {
   getLockOrderChecking,
   getThreadId,
+  getThreadRegistry,
+  joinThreadRegistry,
   type LockOrderMode,
   reportThreadExit,
   setLockOrderChecking,

@@ -9,13 +9,17 @@
  * never loaded the library, a runtime without `process.on('worker')`), call {@link reportThreadExit} with the id
  * the ended thread had ({@link getThreadId}, sent to you while it ran).
  *
+ * In a browser, the threads must also share one registry of deaths, which Node arranges by itself: the page
+ * sends {@link getThreadRegistry}'s result to each worker, and the worker calls {@link joinThreadRegistry} with
+ * it before it creates or waits for any lock.
+ *
  * @module
  */
 
 // For the documentation links.
 import type { LockOrderError, OwnerDiedError } from './errors';
 import { type LockOrderMode, orderMode, setOrderMode } from './internal/deadlock';
-import { recordDeath } from './internal/registry';
+import { adoptRegistry, recordDeath, registryBuffer } from './internal/registry';
 import { currentThreadId } from './internal/thread';
 
 /**
@@ -62,6 +66,48 @@ export function reportThreadExit(threadId: number): void {
     throw new RangeError(`reportThreadExit: ${threadId} is the calling thread's own id`);
   }
   recordDeath(threadId + 1);
+}
+
+/**
+ * This thread's registry of threads (the shared memory where deaths, waits and lock ids are recorded), to send
+ * to a browser Web Worker, which passes it to {@link joinThreadRegistry}. Node hands it to every worker by
+ * itself (through `worker_threads` environment data); in a browser, without it, a worker has a registry of its
+ * own and does not learn of deaths reported elsewhere.
+ *
+ * @returns A `SharedArrayBuffer` to send with `postMessage` (it is not a primitive: do not use it otherwise).
+ *
+ * @example
+ * ```ts
+ * import { getThreadRegistry, Lock } from 'shared-sync';
+ * const message = { registry: getThreadRegistry(), lock: new Lock() };
+ * // worker.postMessage(message); in the worker: joinThreadRegistry(data.registry), then Lock.from(data.lock)
+ * console.log(message.registry instanceof SharedArrayBuffer); // true
+ * ```
+ */
+export function getThreadRegistry(): SharedArrayBuffer {
+  return registryBuffer();
+}
+
+/**
+ * Makes this thread use the registry of threads that another thread sent ({@link getThreadRegistry}), so that
+ * a death reported in any thread ({@link reportThreadExit}) is seen here too: a browser worker calls it first
+ * thing, before it creates or waits for any lock. In Node every worker shares its creator's registry already,
+ * and the call returns `false` (nothing to do).
+ *
+ * @param registry - What {@link getThreadRegistry} returned in the other thread.
+ * @returns `true` when this thread switched to `registry`, `false` when it already used it.
+ * @throws TypeError when `registry` is not such a registry; RangeError when this thread has already created
+ *   or waited for a lock with its own registry (the two must not mix).
+ *
+ * @example
+ * ```ts
+ * import { getThreadRegistry, joinThreadRegistry } from 'shared-sync';
+ * // In a worker: self.onmessage = ({ data }) => { joinThreadRegistry(data.registry); ... };
+ * console.log(joinThreadRegistry(getThreadRegistry())); // false: this thread uses it already
+ * ```
+ */
+export function joinThreadRegistry(registry: SharedArrayBuffer): boolean {
+  return adoptRegistry(registry, 'joinThreadRegistry');
 }
 
 /**

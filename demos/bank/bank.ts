@@ -18,53 +18,9 @@
 import { Lock } from '../../lib/index';
 import { Crew } from '../support/crew';
 import { type Entry, Timeline } from '../support/timeline';
+import { Cell, type TellerJob, type TellerResult } from './withdraw';
 
-/** Words of the shared `cells` array. */
-export const Cell = {
-  /** The account balance. */
-  BALANCE: 0,
-  /** Bumped on every phase change (see `support/rendezvous.ts`). */
-  VERSION: 1,
-  /** First of the per-teller phase words: teller t's phase is at `PHASES + t`. */
-  PHASES: 2,
-} as const;
-
-/** A teller's phase, as published in its phase word. */
-export const Phase = {
-  IDLE: 0, // has not started
-  WANTS_LOCK: 1, // waiting for the lock (locked run only)
-  CHECKED: 2, // has read the balance and is between check and debit
-  DONE: 3, // finished (debited or refused)
-} as const;
-
-/** Timeline events (A and B are the numbers each carries). */
-export const BankEvent = {
-  CHECK: 1, // a = balance seen, b = amount
-  DEBIT: 2, // a = amount, b = balance after
-  REFUSED: 3, // a = balance seen, b = amount
-  LOCKED: 4, // acquired the lock
-  UNLOCKED: 5, // released the lock
-} as const;
-
-/** What a teller is asked to do. */
-export interface TellerJob {
-  teller: number; // 0-based
-  tellers: number;
-  amount: number;
-  cells: SharedArrayBuffer;
-  lock: Lock | null;
-  timeline: Timeline['shared'];
-  pauseMs: number;
-  boundMs: number;
-}
-
-/** What a teller reports. */
-export interface TellerResult {
-  amount: number;
-  /** The balance the teller saw when it checked. */
-  seen: number;
-  ok: boolean;
-}
+export { BankEvent, Cell, Phase, type TellerJob, type TellerResult } from './withdraw';
 
 /** Parameters of one run. */
 export interface BankParams {

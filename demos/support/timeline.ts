@@ -42,13 +42,17 @@ export interface Entry {
   readonly b: number;
 }
 
+const hrtime = (globalThis as { process?: { hrtime?: { bigint(): bigint } } }).process?.hrtime;
+
 /**
- * A clock in ms with sub-millisecond precision that all threads of the process share: `process.hrtime` reads
- * the process's monotonic clock. (`performance.timeOrigin + performance.now()` is not good enough: each worker
- * has its own `timeOrigin`, and they can disagree by a millisecond, which reorders a timeline.)
+ * A clock in ms with sub-millisecond precision that all threads of the process share: in Node,
+ * `process.hrtime` reads the process's monotonic clock. (`performance.timeOrigin + performance.now()` is not
+ * as good: each worker has its own `timeOrigin`, and they can disagree by a millisecond, which can reorder
+ * entries that close; in a browser, where there is nothing better, it is what the web page of the bank demo
+ * uses, and the order of the entries is still the order in which they were claimed.)
  */
 export function wallClock(): number {
-  return Number(process.hrtime.bigint()) / 1e6;
+  return hrtime ? Number(hrtime.bigint()) / 1e6 : performance.timeOrigin + performance.now();
 }
 
 /** A shared, append-only event log (see the module comment). */

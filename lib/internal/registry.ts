@@ -30,6 +30,7 @@
  * | 3              | LOCK_IDS| the last lock id handed out (ids start at 1)                                |
  * | 4              | WAITS_HIGH | how many wait slots have ever been claimed (scans stop there)            |
  * | 5              | ORDER_MODE | lock-order checking: 0 off, 1 warn, 2 throw (`deadlock.ts`)              |
+ * | 6              | SERIAL  | a random nonzero number drawn at creation: tells one registry's clones apart from another registry |
  * | 8 … 8+RING−1   | RING    | the ids of the last `RING_SIZE` threads that died, `RING[n % RING_SIZE]`    |
  * | WAITS …        | wait slots | `MAX_WAITS` slots of `WAIT_WORDS` words: who waits for which lock (`deadlock.ts`) |
  * | NAMES …        | lock names | `MAX_NAMES` slots of `NAME_WORDS` words: lock id → name (`deadlock.ts`)   |
@@ -60,6 +61,8 @@ export const GRAPH = 2;
 export const LOCK_IDS = 3;
 export const WAITS_HIGH = 4;
 export const ORDER_MODE = 5;
+/** A random number that names this registry (two clones of one buffer are different objects). */
+const SERIAL = 6;
 const RING = 8;
 /** How many deaths the registry remembers. */
 export const RING_SIZE = 1024;
@@ -95,7 +98,8 @@ interface NodeProcess {
 }
 
 interface RegistryState {
-  readonly view: Int32Array;
+  /** Replaced only by {@link adoptRegistry}, before the thread has used its own registry. */
+  view: Int32Array;
 }
 
 function isRegistry(value: unknown): value is SharedArrayBuffer {
@@ -116,10 +120,16 @@ function obtain(): RegistryState {
   let buffer: SharedArrayBuffer;
   if (isRegistry(inherited)) {
     buffer = inherited;
-  } else {
+  } else if (typeof SharedArrayBuffer === 'function') {
     buffer = new SharedArrayBuffer(WORDS * 4);
-    Atomics.store(new Int32Array(buffer), MAGIC, REGISTRY_MAGIC);
+    const words = new Int32Array(buffer);
+    Atomics.store(words, SERIAL, globalThis.crypto.getRandomValues(new Int32Array(1))[0] | 1); // odd: never 0
+    Atomics.store(words, MAGIC, REGISTRY_MAGIC);
     workerThreads?.setEnvironmentData?.(ENV_KEY, buffer);
+  } else {
+    // No shared memory here (a browser page that is not cross-origin isolated): creating any primitive throws
+    // SharedMemoryUnavailableError, so this thread-local stand-in only lets the library load.
+    buffer = new ArrayBuffer(WORDS * 4) as unknown as SharedArrayBuffer;
   }
   const state: RegistryState = { view: new Int32Array(buffer) };
   global[GLOBAL_KEY] = state;
@@ -132,10 +142,10 @@ function obtain(): RegistryState {
 }
 
 const registry = obtain();
-const view = registry.view;
+let view = registry.view;
 
-/** The registry's words (for `deadlock.ts`). */
-export const registryView: Int32Array = view;
+/** The registry's words (for `deadlock.ts`; a live binding, replaced by {@link adoptRegistry}). */
+export let registryView: Int32Array = view;
 
 /** How many deaths have been recorded so far; a waiter compares it before and after parking. */
 export function deathCount(): number {
@@ -176,4 +186,37 @@ export function wakeDeathWatchers(): void {
 /** The registry's DEATHS word, for waiters that park on it (`wait.ts`'s death watch). */
 export function deathsWord(): { view: Int32Array; index: number } {
   return { view, index: DEATHS };
+}
+
+/** This thread's registry buffer, to hand to a browser worker (see {@link adoptRegistry}). */
+export function registryBuffer(): SharedArrayBuffer {
+  return view.buffer as SharedArrayBuffer;
+}
+
+/**
+ * Makes `buffer` (another thread's {@link registryBuffer}) this thread's registry, for browsers, where no
+ * environment data carries it to a worker. Allowed only while this thread's own registry is unused (no lock
+ * id handed out, no wait recorded, no death recorded): lock ids and wait slots from two registries must never
+ * mix. Returns false when `buffer` already is this thread's registry.
+ */
+export function adoptRegistry(buffer: unknown, api: string): boolean {
+  if (!isRegistry(buffer)) {
+    throw new TypeError(`${api}: expected the registry that getThreadRegistry() returned in another thread`);
+  }
+  const theirs = new Int32Array(buffer);
+  if (buffer === view.buffer || Atomics.load(theirs, SERIAL) === Atomics.load(view, SERIAL)) return false;
+  if (
+    Atomics.load(view, LOCK_IDS) !== 0 ||
+    Atomics.load(view, WAITS_HIGH) !== 0 ||
+    Atomics.load(view, DEATHS) !== 0
+  ) {
+    throw new RangeError(
+      `${api}: this thread has already used its own thread registry (it created or waited for a lock); ` +
+        'call it first thing in the worker, before any lock is created or awaited',
+    );
+  }
+  view = theirs;
+  registryView = view;
+  registry.view = view;
+  return true;
 }

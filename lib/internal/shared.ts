@@ -17,6 +17,8 @@
  * @module
  */
 
+import { SharedMemoryUnavailableError } from '../errors';
+
 /** Where a primitive lives. Offsets are multiples of 8 so that 64-bit cells inside can be accessed atomically. */
 export interface Placement {
   readonly buffer: SharedArrayBuffer;
@@ -62,8 +64,24 @@ export function align8(bytes: number): number {
   return (bytes + 7) & ~7;
 }
 
+/**
+ * Throws {@link SharedMemoryUnavailableError} where there is no `SharedArrayBuffer` (a browser page that is not
+ * cross-origin isolated), instead of the bare `ReferenceError` that `new SharedArrayBuffer` would throw.
+ */
+export function assertSharedMemory(api: string): void {
+  if (typeof SharedArrayBuffer !== 'function') {
+    const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated;
+    throw new SharedMemoryUnavailableError(
+      `${api}: SharedArrayBuffer is not available${isolated === false ? ' (this page is not cross-origin isolated)' : ''}; ` +
+        'serve the page with the headers Cross-Origin-Opener-Policy: same-origin and ' +
+        'Cross-Origin-Embedder-Policy: require-corp (or credentialless)',
+    );
+  }
+}
+
 /** Allocates a fresh zeroed buffer for one primitive and writes its tag. */
 export function allocate(kind: Kind, extraBytes = 0): Placement {
+  assertSharedMemory(kind.name);
   const buffer = new SharedArrayBuffer(kind.byteLength + align8(extraBytes));
   return initialize(kind, { buffer, byteOffset: 0 });
 }

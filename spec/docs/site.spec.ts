@@ -13,8 +13,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, type Opened, openPage } from '../helpers/chromium';
 import { chromiumPath } from '../helpers/tools';
 import { buildSite, type Guide, guides, type StaticServer, serve } from './site';
 
@@ -29,7 +30,7 @@ let context: BrowserContext | undefined;
 
 beforeAll(
   async () => {
-    const executablePath = chromiumPath();
+    chromiumPath(); // fails at once, before the build, when Chromium is missing
     if (process.env.SHARED_SYNC_SITE) {
       out = process.env.SHARED_SYNC_SITE; // an already built site, e.g. after `npm run docs`
     } else {
@@ -37,21 +38,7 @@ beforeAll(
       await buildSite(out, BUILD_MS);
     }
     server = await serve(out);
-    browser = await chromium.launch({
-      executablePath,
-      timeout: STEP_MS,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-dev-shm-usage',
-      ],
-    });
+    browser = await launchChromium();
   },
   BUILD_MS + 2 * STEP_MS,
 );
@@ -67,36 +54,16 @@ afterAll(async () => {
   if (out && !process.env.SHARED_SYNC_SITE) rmSync(out, { recursive: true, force: true });
 });
 
-interface Opened {
-  page: Page;
-  /** Console errors, uncaught exceptions, failed requests and HTTP errors seen while the page loaded. */
-  problems: string[];
-}
-
 /** Opens `path` of the site in a fresh context and waits until the page and its async scripts have loaded. */
 async function open(path: string): Promise<Opened> {
   if (!browser || !server) throw new Error('the browser or the server did not start');
-  context = await browser.newContext();
-  context.setDefaultTimeout(STEP_MS);
-  const page = await context.newPage();
-  const problems: string[] = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error')
-      problems.push(`console error: ${message.text()} (${message.location().url})`);
-  });
-  page.on('pageerror', (err) => problems.push(`uncaught: ${err.message}`));
-  page.on('requestfailed', (req) =>
-    problems.push(`request failed: ${req.url()} (${req.failure()?.errorText})`),
-  );
-  page.on('response', (res) => {
-    if (res.status() >= 400) problems.push(`HTTP ${res.status()}: ${res.url()}`);
-  });
-  const response = await page.goto(`${server.origin}/${path}`, { waitUntil: 'load', timeout: STEP_MS });
-  expect(response?.status(), path).toBe(200);
+  const opened = await openPage(browser, `${server.origin}/${path}`);
+  context = opened.context;
+  const { page } = opened;
   await page.waitForLoadState('networkidle', { timeout: STEP_MS });
   // The sidebar is filled in by navigation.js; once it has links, the page's scripts have run.
   await page.waitForSelector('#tsd-nav-container a', { state: 'attached', timeout: STEP_MS });
-  return { page, problems };
+  return opened;
 }
 
 /** Same-origin links of the page (without fragments) that the server does not answer with 200. */
