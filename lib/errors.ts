@@ -201,3 +201,54 @@ export class TaskDoneError extends SharedSyncError {}
  * ```
  */
 export class CancelledError extends SharedSyncError {}
+
+/**
+ * Thrown (with the lock **held by the caller**) by the acquire that takes over a lock whose previous holder died
+ * while holding it, as POSIX's `EOWNERDEAD`: what the lock protects may be half-updated. Repair it, then
+ * release the lock. Exactly one acquirer is told per death. The scoped forms (`runExclusive`) release the lock
+ * and reject with it instead of running their callback. `RedisJoinableQueue.join()` rejects with it when tasks
+ * were abandoned by a consumer that died.
+ *
+ * @example
+ * ```ts
+ * import { OwnerDiedError } from 'shared-sync';
+ * const err = new OwnerDiedError('RedisLock.acquire: the holder of "accounts" died', 'a1b2');
+ * console.log(err instanceof OwnerDiedError, err.owner); // true 'a1b2'
+ * ```
+ */
+export class OwnerDiedError extends SharedSyncError {
+  /** Who died: a thread id in shared memory, the holder's lease identifier on Redis. */
+  readonly owner: number | string;
+  constructor(message: string, owner: number | string) {
+    super(message);
+    this.owner = owner;
+  }
+}
+
+/**
+ * Thrown by the `shared-sync/redis` primitives when Redis cannot be reached (connection refused, closed or
+ * lost) within the call's timeout, or within `unreachableTimeout` when the call has none. A put that fails
+ * this way may or may not have been applied, as with any network call whose reply never came.
+ *
+ * @example
+ * ```ts
+ * import { RedisUnavailableError } from 'shared-sync';
+ * const err = new RedisUnavailableError('RedisLock.acquire: Redis is unreachable (connection closed)');
+ * console.log(err instanceof RedisUnavailableError); // true
+ * ```
+ */
+export class RedisUnavailableError extends SharedSyncError {}
+
+/**
+ * Thrown by the `shared-sync/redis` primitives when their key already holds something else: another kind of
+ * primitive (a `RedisQueue` where a `RedisEvent` is asked for), the same kind created with other parameters
+ * (another `maxsize`), or a Redis value this library did not write. Nothing is changed.
+ *
+ * @example
+ * ```ts
+ * import { RedisKeyConflictError } from 'shared-sync';
+ * const err = new RedisKeyConflictError('RedisEvent: key "jobs" holds a RedisQueue');
+ * console.log(err instanceof RedisKeyConflictError); // true
+ * ```
+ */
+export class RedisKeyConflictError extends SharedSyncError {}
