@@ -7,4 +7,6 @@
  */
 
 export type { RedisPrimitiveOptions } from './connection';
+export { RedisJoinableQueue, type RedisJoinableQueueOptions } from './RedisJoinableQueue';
 export { RedisLock, type RedisLockOptions } from './RedisLock';
+export { RedisQueue, type RedisQueueOptions } from './RedisQueue';

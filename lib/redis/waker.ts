@@ -87,7 +87,7 @@ export type Attempt<T> = { done: true; value: T } | { done: false };
 
 /**
  * Calls `attempt` until it reports done, sleeping between tries until `channel` announces a change (or
- * `POLL_MS` pass). Resolves with the attempt's value, or `undefined` once `deadline` passes; rejects with
+ * `pollMs` pass). Resolves with the attempt's value, or `undefined` once `deadline` passes; rejects with
  * `signal.reason` when the signal aborts (an attempt in flight is let finish first, so that what it took is
  * not lost: if it succeeded, its value is returned).
  */
@@ -97,6 +97,7 @@ export async function waitFor<T>(
   attempt: () => Promise<Attempt<T>>,
   deadline: number,
   signal: AbortSignal | undefined,
+  pollMs: number = POLL_MS,
 ): Promise<{ value: T } | undefined> {
   const waker = wakerOf(redis);
   const state = await waker.enter(channel);
@@ -107,14 +108,19 @@ export async function waitFor<T>(
       if (result.done) return { value: result.value };
       signal?.throwIfAborted();
       if (remaining(deadline) === 0) return undefined;
-      if (state.version === seen) await sleep(state, deadline, signal);
+      if (state.version === seen) await sleep(state, deadline, signal, pollMs);
     }
   } finally {
     waker.leave(channel, state);
   }
 }
 
-function sleep(state: Channel, deadline: number, signal: AbortSignal | undefined): Promise<void> {
+function sleep(
+  state: Channel,
+  deadline: number,
+  signal: AbortSignal | undefined,
+  pollMs: number,
+): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const finish = (): void => {
       clearTimeout(timer);
@@ -126,7 +132,7 @@ function sleep(state: Channel, deadline: number, signal: AbortSignal | undefined
       finish();
       reject(signal?.reason);
     };
-    const timer = setTimeout(finish, Math.min(POLL_MS, remaining(deadline)));
+    const timer = setTimeout(finish, Math.min(pollMs, remaining(deadline)));
     state.wakers.add(finish);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
