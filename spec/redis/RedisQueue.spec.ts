@@ -159,11 +159,11 @@ describe('RedisQueue across processes', () => {
     const count = 150;
     const consumers = [0, 1].map(() => forkFixture('queue-consumer', [port, 'work', '20']));
     const received: { producer: number; seq: number }[][] = [[], []];
-    consumers.forEach((c, i) =>
+    for (const [i, c] of consumers.entries()) {
       c.on('message', (m: { item?: { producer: number; seq: number } }) => {
         if (m.item) received[i].push(m.item);
-      }),
-    );
+      });
+    }
     await Promise.all(
       consumers.map((c) => messageFrom(c, 20_000, (m: { started?: boolean }) => m.started === true)),
     );
