@@ -7,6 +7,9 @@
  */
 
 export type { RedisPrimitiveOptions } from './connection';
+export { RedisCancelFlag } from './RedisCancelFlag';
+export { RedisEvent } from './RedisEvent';
 export { RedisJoinableQueue, type RedisJoinableQueueOptions } from './RedisJoinableQueue';
 export { RedisLock, type RedisLockOptions } from './RedisLock';
 export { RedisQueue, type RedisQueueOptions } from './RedisQueue';
+export { RedisSemaphore, type RedisSemaphoreOptions } from './RedisSemaphore';

@@ -201,7 +201,7 @@ describe('RedisLock across processes', () => {
 
   it('tells the next acquirer with OwnerDiedError, lock held, after the holder is killed with SIGKILL', async () => {
     const child = forkFixture('lock-holder', [String(server().port), 'acct', '500']);
-    await messageFrom(child, 20_000, (m: { held?: boolean }) => m.held === true);
+    await messageFrom(child, 40_000, (m: { held?: boolean }) => m.held === true);
     child.kill('SIGKILL');
     expect(await exitOf(child, 5000)).toBe('SIGKILL');
     const redis = client();
@@ -219,7 +219,7 @@ describe('RedisLock across processes', () => {
     release();
     // runExclusive does not run its callback on a dead holder's lock, releases it, and rejects.
     const second = forkFixture('lock-holder', [String(server().port), 'acct', '300']);
-    await messageFrom(second, 20_000, (m: { held?: boolean }) => m.held === true);
+    await messageFrom(second, 40_000, (m: { held?: boolean }) => m.held === true);
     second.kill('SIGKILL');
     let ran = false;
     await expect(lock.runExclusive(() => (ran = true), { timeout: 5000 })).rejects.toThrow(OwnerDiedError);

@@ -165,7 +165,7 @@ describe('RedisQueue across processes', () => {
       });
     }
     await Promise.all(
-      consumers.map((c) => messageFrom(c, 20_000, (m: { started?: boolean }) => m.started === true)),
+      consumers.map((c) => messageFrom(c, 40_000, (m: { started?: boolean }) => m.started === true)),
     );
     const producers = [0, 1, 2].map((p) =>
       forkFixture('queue-producer', [port, 'work', String(p), String(count), '20']),
@@ -174,7 +174,7 @@ describe('RedisQueue across processes', () => {
       producers.map((p) => messageFrom(p, 40_000, (m: { produced?: number }) => m.produced === count)),
     );
     const drained = consumers.map((c) =>
-      messageFrom(c, 20_000, (m: { drained?: number }) => m.drained !== undefined),
+      messageFrom(c, 40_000, (m: { drained?: number }) => m.drained !== undefined),
     );
     await new RedisQueue(client(), 'work', { maxsize: 20 }).close();
     await Promise.all(drained);
@@ -203,7 +203,7 @@ describe('RedisQueue across processes', () => {
     victim.on('message', (m: { item?: number }) => {
       if (m.item !== undefined) seenByVictim.push(m.item);
     });
-    await messageFrom(victim, 20_000, (m: { item?: number }) => m.item === 20);
+    await messageFrom(victim, 40_000, (m: { item?: number }) => m.item === 20);
     victim.kill('SIGKILL');
     expect(await exitOf(victim, 5000)).toBe('SIGKILL');
     const survivor = forkFixture('queue-consumer', [port, 'work', '0']);
@@ -211,8 +211,8 @@ describe('RedisQueue across processes', () => {
     survivor.on('message', (m: { item?: number }) => {
       if (m.item !== undefined) seenBySurvivor.push(m.item);
     });
-    await messageFrom(survivor, 20_000, (m: { started?: boolean }) => m.started === true);
-    const drained = messageFrom(survivor, 20_000, (m: { drained?: number }) => m.drained !== undefined);
+    await messageFrom(survivor, 40_000, (m: { started?: boolean }) => m.started === true);
+    const drained = messageFrom(survivor, 40_000, (m: { drained?: number }) => m.drained !== undefined);
     await queue.close();
     await drained;
     const all = [...seenByVictim, ...seenBySurvivor];
@@ -227,7 +227,7 @@ describe('RedisQueue across processes', () => {
     await tasks.put('first');
     await tasks.put('second');
     const taker = forkFixture('joinable-taker', [String(server().port), 'jobs', '400']);
-    expect(await messageFrom(taker, 20_000, (m: { took?: string }) => m.took !== undefined)).toEqual({
+    expect(await messageFrom(taker, 40_000, (m: { took?: string }) => m.took !== undefined)).toEqual({
       took: 'first',
     });
     const joining = tasks.join({ timeout: 10_000 }).catch((e: unknown) => e);
