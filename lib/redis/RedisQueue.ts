@@ -202,7 +202,7 @@ export class RedisQueue<T = unknown> implements AsyncIterable<T> {
     buffers = false,
   ): Promise<unknown[]> {
     const redis = this.redis;
-    await whenReady(redis, deadline, this.#unreachable, api);
+    if (redis.status !== 'ready') await whenReady(redis, deadline, this.#unreachable, api);
     const argv = [this.#kind, this.#params, ...args];
     const sent = buffers ? script.runBuffer(redis, keys, argv) : script.run(redis, keys, argv);
     // A script in flight is let finish (never abandoned at a deadline): what it took must not be lost.

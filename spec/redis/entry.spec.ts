@@ -24,7 +24,7 @@ function reachable(entry: string): { files: Set<string>; packages: Set<string> }
       else packages.add(specifier);
     }
   };
-  visit(join(lib, 'index.ts'));
+  visit(entry);
   return { files, packages };
 }
 
