@@ -21,13 +21,11 @@ import type { WaitOptions } from '../options';
 import {
   channelOf,
   checkClientAndKey,
-  checkConflict,
   describe,
   type RedisPrimitiveOptions,
+  runScript,
   Script,
   unreachableTimeoutOf,
-  whenReady,
-  withDeadline,
 } from './connection';
 import { POLL_MS, waitFor, watch } from './waker';
 
@@ -99,16 +97,9 @@ export class RedisCancelFlag {
   }
 
   async #run(op: 'cancel' | 'get', api: string, reason?: string): Promise<FlagState> {
-    await whenReady(this.redis, Number.POSITIVE_INFINITY, this.#unreachable, api);
-    const args = [KIND, '', op, this.#channel, reason ?? '', reason === undefined ? '0' : '1'];
-    const result = await withDeadline(
-      this.redis,
-      FLAG.run(this.redis, [this.key], args),
-      Number.POSITIVE_INFINITY,
-      api,
-      () => new Error(api),
-    );
-    checkConflict(result, api, this.key, KIND);
+    const target = { key: this.key, kind: KIND, params: '', unreachable: this.#unreachable };
+    const args = [op, this.#channel, reason ?? '', reason === undefined ? '0' : '1'];
+    const result = await runScript(this.redis, FLAG, target, api, [this.key], args);
     const state = {
       cancelled: Number(result[1]) === 1,
       first: Number(result[2]) === 1,

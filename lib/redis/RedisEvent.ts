@@ -18,12 +18,10 @@ import type { WaitOptions } from '../options';
 import {
   channelOf,
   checkClientAndKey,
-  checkConflict,
   type RedisPrimitiveOptions,
+  runScript,
   Script,
   unreachableTimeoutOf,
-  whenReady,
-  withDeadline,
 } from './connection';
 import { waitFor } from './waker';
 
@@ -86,15 +84,8 @@ export class RedisEvent {
   }
 
   async #run(op: 'set' | 'clear' | 'get', api: string): Promise<boolean> {
-    await whenReady(this.redis, Number.POSITIVE_INFINITY, this.#unreachable, api);
-    const result = await withDeadline(
-      this.redis,
-      EVENT.run(this.redis, [this.key], [KIND, '', op, this.#channel]),
-      Number.POSITIVE_INFINITY,
-      api,
-      () => new Error(api),
-    );
-    checkConflict(result, api, this.key, KIND);
+    const target = { key: this.key, kind: KIND, params: '', unreachable: this.#unreachable };
+    const result = await runScript(this.redis, EVENT, target, api, [this.key], [op, this.#channel]);
     return Number(result[1]) === 1;
   }
 

@@ -442,6 +442,16 @@ export class RedisLock implements MutexInterface {
     return value === 1;
   }
 
+  /** An acquire for the scoped forms: a dead holder's lock is released again and the error passed on. */
+  async #acquireScoped(options: number | AcquireOptions | undefined): Promise<Releaser> {
+    try {
+      return await this.acquire(options);
+    } catch (err) {
+      if (err instanceof OwnerDiedError) this.release();
+      throw err;
+    }
+  }
+
   /**
    * Runs `callback` holding the lock and releases it afterwards, also when the callback throws. Python's
    * `with lock:`.
@@ -462,13 +472,7 @@ export class RedisLock implements MutexInterface {
    * ```
    */
   async runExclusive<T>(callback: MutexInterface.Worker<T>, options?: number | AcquireOptions): Promise<T> {
-    let release: Releaser;
-    try {
-      release = await this.acquire(options);
-    } catch (err) {
-      if (err instanceof OwnerDiedError) this.release();
-      throw err;
-    }
+    const release = await this.#acquireScoped(options);
     try {
       return await callback();
     } finally {
@@ -491,13 +495,7 @@ export class RedisLock implements MutexInterface {
    * ```
    */
   async guard(options?: number | AcquireOptions): Promise<Guard> {
-    let release: Releaser;
-    try {
-      release = await this.acquire(options);
-    } catch (err) {
-      if (err instanceof OwnerDiedError) this.release();
-      throw err;
-    }
+    const release = await this.#acquireScoped(options);
     return guardOf(release);
   }
 

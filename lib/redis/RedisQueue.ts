@@ -32,13 +32,11 @@ import type { WaitOptions } from '../options';
 import {
   channelOf,
   checkClientAndKey,
-  checkConflict,
   describe,
   type RedisPrimitiveOptions,
+  runScript,
   Script,
   unreachableTimeoutOf,
-  whenReady,
-  withDeadline,
 } from './connection';
 import { type Attempt, waitFor } from './waker';
 
@@ -201,14 +199,8 @@ export class RedisQueue<T = unknown> implements AsyncIterable<T> {
     deadline = Number.POSITIVE_INFINITY,
     buffers = false,
   ): Promise<unknown[]> {
-    const redis = this.redis;
-    if (redis.status !== 'ready') await whenReady(redis, deadline, this.#unreachable, api);
-    const argv = [this.#kind, this.#params, ...args];
-    const sent = buffers ? script.runBuffer(redis, keys, argv) : script.run(redis, keys, argv);
-    // A script in flight is let finish (never abandoned at a deadline): what it took must not be lost.
-    const result = await withDeadline(redis, sent, Number.POSITIVE_INFINITY, api, () => new Error(api));
-    checkConflict(result, api, this.key, this.#kind);
-    return result;
+    const target = { key: this.key, kind: this.#kind, params: this.#params, unreachable: this.#unreachable };
+    return runScript(this.redis, script, target, api, keys, args, deadline, buffers);
   }
 
   /** The meta hash, the channel. @internal */

@@ -251,6 +251,29 @@ export class Script {
   }
 }
 
+/**
+ * Runs `script` for the primitive `kind` at `key` (meta hash first in `keys`): waits for an unreachable client
+ * up to `deadline` / `unreachable` ms, never abandons a script in flight (what it took must not be lost), and
+ * throws {@link RedisKeyConflictError} when the key holds something else.
+ */
+export async function runScript(
+  redis: Redis,
+  script: Script,
+  target: { key: string; kind: string; params: string; unreachable: number },
+  api: string,
+  keys: string[],
+  args: (string | number | Buffer)[],
+  deadline = Number.POSITIVE_INFINITY,
+  buffers = false,
+): Promise<unknown[]> {
+  if (redis.status !== 'ready') await whenReady(redis, deadline, target.unreachable, api);
+  const argv = [target.kind, target.params, ...args];
+  const sent = buffers ? script.runBuffer(redis, keys, argv) : script.run(redis, keys, argv);
+  const result = await withDeadline(redis, sent, Number.POSITIVE_INFINITY, api, () => new Error(api));
+  checkConflict(result, api, target.key, target.kind);
+  return result;
+}
+
 /** Throws {@link RedisKeyConflictError} for a script result `{-1, what}`. */
 export function checkConflict(result: unknown[], api: string, key: string, kind: string): void {
   if (Number(result[0]) !== CONFLICT) return;
