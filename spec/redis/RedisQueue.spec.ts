@@ -234,11 +234,9 @@ describe('RedisQueue across processes', () => {
     expect(await tasks.get()).toBe('second');
     await tasks.taskDone();
     taker.kill('SIGKILL');
-    const t0 = performance.now();
-    const err = await joining;
+    const err = await joining; // told, not timed out (its timeout is 10 s, the lease 400 ms)
     expect(err).toBeInstanceOf(OwnerDiedError);
     expect((err as OwnerDiedError).message).toMatch(/^RedisJoinableQueue.join: 1 task\(s\) were lost/);
-    expect(performance.now() - t0).toBeLessThan(3000);
     expect(await tasks.unfinishedTasks()).toBe(0);
     await expect(tasks.join({ timeout: 100 })).resolves.toBeUndefined(); // a later join is not told again
   });
