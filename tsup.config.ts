@@ -12,4 +12,8 @@ export default defineConfig({
   clean: true,
   target: 'node20',
   tsconfig: 'tsconfig.build.json',
+  // Class names users see in logs, debuggers and errors: `Lock`, not esbuild's renamed `_Lock`.
+  esbuildOptions(options) {
+    options.keepNames = true;
+  },
 });

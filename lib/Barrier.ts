@@ -2,24 +2,29 @@
  * `Barrier`: a rendezvous point for a fixed number of parties, shared by every thread that holds a handle to it.
  *
  * ## Memory layout (from `byteOffset`)
- * | bytes | word | name    | meaning                                                               |
- * |-------|------|---------|-----------------------------------------------------------------------|
- * | 0-3   | 0    | TAG     | kind tag (see `internal/shared.ts`)                                   |
- * | 4-7   | 1    | PARTIES | how many parties each generation waits for; written once              |
- * | 8-11  | 2    | STATE   | one of the states below                                               |
- * | 12-15 | 3    | COUNT   | parties inside `wait` right now (arrived, not yet returned)           |
- * | 16-23 |      | TIMEOUT | Float64: the default timeout in ms (`Infinity`: none); written once   |
+ * | bytes   | word       | name      | meaning                                                              |
+ * |---------|------------|-----------|----------------------------------------------------------------------|
+ * | 0-3     | 0          | TAG       | kind tag (see `internal/shared.ts`)                                  |
+ * | 4-7     | 1          | PARTIES   | how many parties each generation waits for; written once             |
+ * | 8-11    | 2          | STATE     | one of the states below                                              |
+ * | 12-15   | 3          | COUNT     | parties inside `wait` right now (arrived, not yet returned)          |
+ * | 16-23   | 4-5        | TIMEOUT   | Float64: the default timeout in ms (`Infinity`: none); written once  |
+ * | 24-27   | 6          | UNTRACKED | parties inside whose thread found no free slot in the table          |
+ * | 28-31   | 7          | DIED      | id of the dead thread whose death broke the barrier; 0 when broken otherwise or not broken |
+ * | 32-…    | 8 + 2s     | THREAD(s) | slot s < `PARTY_SLOTS`: id of a thread with parties inside (`thread.ts`), or a stale id when INSIDE(s) = 0 |
+ * |         | 9 + 2s     | INSIDE(s) | how many of COUNT are that thread's parties (async parties of one thread share a slot) |
  *
- * STATE and COUNT are read and written only while holding the barrier's lock (the `Lock` of its
- * {@link Condition}, which lives in its own memory and travels with the handle), except that the
- * `nWaiting` and `broken` getters read them without it, as Python's properties do.
+ * STATE, COUNT, UNTRACKED and the table are read and written only while holding the barrier's lock (the
+ * `Lock` of its {@link Condition}, which lives in its own memory and travels with the handle), except that
+ * the `nWaiting` and `broken` getters read STATE and COUNT without it, as Python's properties do.
+ * Invariant whenever the lock is free: `COUNT = UNTRACKED + Σ INSIDE(s)`.
  *
  * ## States (CPython's `threading.Barrier`, whose algorithm this is, on this library's Lock and Condition)
  * | state     | value | meaning                                             | legal transitions                        |
  * |-----------|-------|-----------------------------------------------------|------------------------------------------|
- * | FILLING   | 0     | parties are arriving                                | → DRAINING (the last one arrives and the action succeeds); → BROKEN (`abort()`, a timeout or abort of a waiter, a failed action); → RESETTING (`reset()` with parties inside) |
- * | DRAINING  | 1     | released: the parties of this generation are leaving | → FILLING (the last one leaves); newcomers wait for it |
- * | RESETTING | -1    | `reset()` while parties were inside: they leave with BrokenBarrierError | → FILLING (the last one leaves) |
+ * | FILLING   | 0     | parties are arriving                                | → DRAINING (the last one arrives and the action succeeds); → BROKEN (`abort()`, a timeout or abort of a waiter, a failed action, a party found dead, a thread that died holding the lock); → RESETTING (`reset()` with parties inside) |
+ * | DRAINING  | 1     | released: the parties of this generation are leaving | → FILLING (the last one leaves, or the last ones left are found dead); newcomers wait for it |
+ * | RESETTING | -1    | `reset()` while parties were inside: they leave with BrokenBarrierError | → FILLING (the last one leaves, or the last ones left are found dead) |
  * | BROKEN    | -2    | every wait throws BrokenBarrierError until `reset()` | → RESETTING / FILLING (`reset()`)       |
  *
  * Waiters wait on the condition for STATE to leave FILLING; every transition notifies all of them. The
@@ -27,23 +32,65 @@
  * mistakes the next generation's release for its own. The arrival index is COUNT at arrival, so the last
  * party gets `parties − 1`; it runs the action, holding the lock, before the others are released.
  *
+ * ## Parties that die
+ * A thread can die while its parties wait (terminated, crashed, `process.exit()`); nobody notifies then. So
+ * every party records itself in the table on arrival (INSIDE(s) += 1 for its thread's slot) and removes
+ * itself on leaving, and every wait is a death-watching wait (`Condition`'s internal `waitWatching…`): it also
+ * returns after any thread's death is recorded in the registry (`internal/registry.ts`). Whoever holds the
+ * lock (an arriving party, a woken waiter) first *reaps*: a slot whose thread is dead gives its INSIDE back
+ * (COUNT −= INSIDE(s), the slot is freed); if that happened while FILLING, the generation can never complete:
+ * the barrier breaks (every waiter gets BrokenBarrierError, as Java breaks a barrier whose waiting thread is
+ * interrupted); while DRAINING or RESETTING, the dead parties simply count as having left.
+ *
+ * A thread that dies *holding the lock* (in the middle of an arrival, an exit, the action, `reset()` or
+ * `abort()`) may have done only part of an update. The next holder takes the lock over (`OwnerDiedError`
+ * from the lock, never seen by users of the barrier) and repairs: it reaps, recomputes COUNT from the table
+ * (`UNTRACKED + Σ INSIDE`), and breaks the barrier if it was FILLING. An arrival writes its slot before
+ * COUNT and an exit COUNT after its slot, so the recomputation gives the right count whichever step the
+ * holder stopped at.
+ *
+ * The table has `PARTY_SLOTS` slots: with more threads than that waiting at one barrier at once, the parties
+ * of the threads without a slot are counted in UNTRACKED, and their deaths are not detected (the others wait
+ * until their timeout, as before). A death older than the registry's memory (`RING_SIZE` deaths ago) is not
+ * detected either.
+ *
  * @module
  */
 
 import { Condition } from './Condition';
-import { BrokenBarrierError } from './errors';
+import { BrokenBarrierError, OwnerDiedError } from './errors';
+import { deathCount, isDead } from './internal/registry';
 import { allocate, attach, defineKind, describe, type Placement, registerReviver } from './internal/shared';
+import { currentThreadId } from './internal/thread';
 import { assertCanBlock, checkTimeout, deadlineOf, mayBlock, remaining } from './internal/wait';
 import { parseWaitOptions } from './internal/waitOptions';
 import { Lock } from './Lock';
 import type { WaitOptions } from './options';
 
-const KIND = defineKind('Barrier', 7, 24);
+/** How many threads' parties the table of a barrier tracks at once (see "Parties that die"). */
+const PARTY_SLOTS = 32;
+const TABLE = 8;
+const WORDS = TABLE + 2 * PARTY_SLOTS;
+
+const KIND = defineKind('Barrier', 7, WORDS * 4);
 
 const PARTIES = 1;
 const STATE = 2;
 const COUNT = 3;
 const TIMEOUT_F64 = 2; // index in a Float64Array view of the barrier
+const UNTRACKED = 6;
+const DIED = 7;
+const NO_SLOT = -1;
+
+/** The word of slot `s` that names its thread. */
+function threadWord(slot: number): number {
+  return TABLE + 2 * slot;
+}
+
+/** The word of slot `s` that counts its thread's parties inside. */
+function insideWord(slot: number): number {
+  return TABLE + 2 * slot + 1;
+}
 
 const FILLING = 0; // parties are arriving
 const DRAINING = 1; // released; this generation's parties are leaving
@@ -136,6 +183,8 @@ export class Barrier {
   readonly #view: Int32Array;
   readonly #defaultTimeout: number;
   readonly #action: BarrierAction | undefined;
+  /** The slot this thread's parties used last: looked at first on the next arrival. */
+  #slotHint = 0;
 
   /** Bytes a `Barrier` occupies in shared memory (its lock and condition not included). */
   static readonly byteLength: number = KIND.byteLength;
@@ -166,7 +215,7 @@ export class Barrier {
     this.buffer = at.buffer;
     this.byteOffset = at.byteOffset;
     this.condition = condition ?? new Condition(new Lock());
-    this.#view = new Int32Array(at.buffer, at.byteOffset, 4);
+    this.#view = new Int32Array(at.buffer, at.byteOffset, WORDS);
     const f64 = new Float64Array(at.buffer, at.byteOffset, 3);
     if (placement === undefined) {
       Atomics.store(this.#view, PARTIES, parties);
@@ -275,8 +324,9 @@ export class Barrier {
     Atomics.store(this.#view, COUNT, count);
   }
 
-  /** Breaks the barrier and wakes every waiter (holding the lock). */
-  #break(): void {
+  /** Breaks the barrier and wakes every waiter (holding the lock); `died`: the dead thread that broke it. */
+  #break(died = 0): void {
+    Atomics.store(this.#view, DIED, died);
     this.#setState(BROKEN);
     this.condition.notifyAll();
   }
@@ -294,8 +344,18 @@ export class Barrier {
   }
 
   /** A party leaves: the last one out of a draining or reset generation reopens the barrier (holding the lock). */
-  #exit(): void {
+  #exit(slot: number): void {
+    const view = this.#view;
+    // The slot before COUNT: a holder that dies in between leaves COUNT one too high, which the repair's
+    // recomputation from the table corrects (see "Parties that die").
+    if (slot === NO_SLOT) Atomics.store(view, UNTRACKED, Atomics.load(view, UNTRACKED) - 1);
+    else Atomics.store(view, insideWord(slot), Atomics.load(view, insideWord(slot)) - 1);
     this.#setCount(this.#count() - 1);
+    this.#reopenIfEmpty();
+  }
+
+  /** The last party out of a draining or reset generation reopens the barrier (holding the lock). */
+  #reopenIfEmpty(): void {
     const state = this.#state();
     if (this.#count() === 0 && (state === DRAINING || state === RESETTING)) {
       this.#setState(FILLING);
@@ -303,7 +363,144 @@ export class Barrier {
     }
   }
 
+  /**
+   * A party arrives: records it in its thread's slot (or UNTRACKED when the table is full), then in COUNT;
+   * returns the slot, for {@link Barrier.#exit}. Holding the lock.
+   */
+  #arrive(): number {
+    const view = this.#view;
+    let slot = NO_SLOT;
+    if (Atomics.load(view, threadWord(this.#slotHint)) === currentThreadId) {
+      slot = this.#slotHint;
+    } else {
+      let free = NO_SLOT;
+      for (let s = 0; s < PARTY_SLOTS; s++) {
+        if (Atomics.load(view, threadWord(s)) === currentThreadId) {
+          slot = s;
+          break;
+        }
+        if (free === NO_SLOT && Atomics.load(view, insideWord(s)) === 0) free = s;
+      }
+      if (slot === NO_SLOT && free !== NO_SLOT) {
+        slot = free;
+        Atomics.store(view, threadWord(slot), currentThreadId);
+      }
+    }
+    if (slot === NO_SLOT) {
+      Atomics.store(view, UNTRACKED, Atomics.load(view, UNTRACKED) + 1);
+    } else {
+      this.#slotHint = slot;
+      Atomics.store(view, insideWord(slot), Atomics.load(view, insideWord(slot)) + 1);
+    }
+    return slot;
+  }
+
+  /**
+   * Gives back the places of parties whose thread died (holding the lock); a death while FILLING breaks the
+   * barrier, and a draining or reset generation whose last parties died reopens it. Costs nothing until a
+   * thread has died, then a registry lookup per occupied slot.
+   */
+  #reap(): void {
+    if (deathCount() === 0) return;
+    const view = this.#view;
+    let died = 0;
+    for (let s = 0; s < PARTY_SLOTS; s++) {
+      const inside = Atomics.load(view, insideWord(s));
+      const thread = Atomics.load(view, threadWord(s));
+      if (inside === 0 || !isDead(thread)) continue;
+      Atomics.store(view, insideWord(s), 0);
+      this.#setCount(this.#count() - inside);
+      died = thread;
+    }
+    if (died === 0) return;
+    if (this.#state() === FILLING) this.#break(died);
+    else this.#reopenIfEmpty();
+  }
+
+  /**
+   * After taking over the lock of a thread that died holding it (the lock is held): reap, make COUNT agree
+   * with the table again, and break the barrier if a generation was filling (the dead thread may have been
+   * one of its parties, half arrived).
+   */
+  #repair(died: number): void {
+    this.#reap();
+    const view = this.#view;
+    let count = Atomics.load(view, UNTRACKED);
+    for (let s = 0; s < PARTY_SLOTS; s++) count += Atomics.load(view, insideWord(s));
+    this.#setCount(count);
+    if (this.#state() === FILLING) this.#break(died);
+    else this.#reopenIfEmpty();
+  }
+
+  /** Takes the lock by blocking; a lock taken over from a dead thread is repaired first. */
+  #lockSync(): void {
+    try {
+      this.condition.lock.acquireSync();
+    } catch (err) {
+      if (!(err instanceof OwnerDiedError)) throw err;
+      this.#repair(err.threadId + 1);
+    }
+  }
+
+  /**
+   * One look of a wait at the barrier (holding the lock): reaps dead parties, then tells whether `predicate()`
+   * holds; at the deadline it breaks the barrier and throws.
+   */
+  #ready(predicate: () => boolean, deadline: number, api: string): boolean {
+    this.#reap();
+    if (predicate()) return true;
+    if (remaining(deadline) > 0) return false;
+    this.#break();
+    throw this.#brokenError(api);
+  }
+
+  /**
+   * Waits (blocking, holding the lock) until `predicate()` holds, reaping dead parties after every wake;
+   * breaks the barrier and throws at the deadline.
+   */
+  #waitUntilSync(predicate: () => boolean, deadline: number, api: string): void {
+    for (;;) {
+      const deaths = deathCount(); // before the reap: a death after it ends the wait below
+      if (this.#ready(predicate, deadline, api)) return;
+      try {
+        this.condition.waitWatchingSync(deadline, deaths);
+      } catch (err) {
+        if (!(err instanceof OwnerDiedError)) throw err;
+        this.#repair(err.threadId + 1);
+      }
+    }
+  }
+
+  /** The async form of {@link Barrier.#waitUntilSync}; an aborted wait breaks the barrier too. */
+  async #waitUntil(
+    predicate: () => boolean,
+    deadline: number,
+    signal: AbortSignal | undefined,
+    api: string,
+  ): Promise<void> {
+    for (;;) {
+      const deaths = deathCount();
+      if (this.#ready(predicate, deadline, api)) return;
+      try {
+        await this.condition.waitWatching(deadline, signal, deaths);
+      } catch (err) {
+        if (err instanceof OwnerDiedError) {
+          this.#repair(err.threadId + 1);
+          continue;
+        }
+        this.#break(); // an aborted wait breaks the barrier, as a timeout does
+        throw err;
+      }
+    }
+  }
+
   #brokenError(api: string): BrokenBarrierError {
+    const died = Atomics.load(this.#view, DIED);
+    if (this.#state() === BROKEN && died !== 0) {
+      return new BrokenBarrierError(
+        `${api}: the barrier is broken: thread ${died - 1} died while it waited at the barrier or held its lock`,
+      );
+    }
     return new BrokenBarrierError(`${api}: the barrier is broken`);
   }
 
@@ -334,33 +531,25 @@ export class Barrier {
     checkTimeout(timeout, 'Barrier.waitSync');
     if (!mayBlock) assertCanBlock('Barrier.waitSync', 'await barrier.wait()');
     const deadline = deadlineOf(timeout ?? this.#defaultTimeout, 'Barrier.waitSync');
-    const cond = this.condition;
-    cond.lock.acquireSync();
+    const api = 'Barrier.waitSync';
+    this.#lockSync();
     try {
       // Wait while the previous generation drains or a reset completes.
-      if (!cond.waitForSync(this.#mayEnter, remaining(deadline))) {
-        this.#break();
-        throw this.#brokenError('Barrier.waitSync');
-      }
-      if (this.#state() < 0) throw this.#brokenError('Barrier.waitSync');
+      this.#waitUntilSync(this.#mayEnter, deadline, api);
+      if (this.#state() < 0) throw this.#brokenError(api);
       const index = this.#count();
+      const slot = this.#arrive();
       this.#setCount(index + 1);
       try {
-        if (index + 1 === this.parties) {
-          this.#release();
-        } else {
-          if (!cond.waitForSync(this.#released, remaining(deadline))) {
-            this.#break();
-            throw this.#brokenError('Barrier.waitSync');
-          }
-          if (this.#state() < 0) throw this.#brokenError('Barrier.waitSync');
-        }
+        if (index + 1 === this.parties) this.#release();
+        else this.#waitUntilSync(this.#released, deadline, api);
+        if (this.#state() < 0) throw this.#brokenError(api);
         return index;
       } finally {
-        this.#exit();
+        this.#exit(slot);
       }
     } finally {
-      cond.lock.release();
+      this.condition.lock.release();
     }
   }
 
@@ -397,8 +586,22 @@ export class Barrier {
     // Arrive within this call when the lock is free, so that the lock is not left held by a continuation that
     // has yet to run: `barrier.wait(); barrier.abort();` in one thread must not find it taken.
     const lock = this.condition.lock;
-    if (lock.tryAcquire()) return this.#waitHolding(deadline, signal, () => lock.release());
-    return lock.acquire({ signal }).then((release) => this.#waitHolding(deadline, signal, release));
+    const releaseLock = (): void => lock.release();
+    try {
+      if (lock.tryAcquire()) return this.#waitHolding(deadline, signal, releaseLock);
+    } catch (err) {
+      if (!(err instanceof OwnerDiedError)) return Promise.reject(err);
+      this.#repair(err.threadId + 1); // the lock is held: taken over from a thread that died holding it
+      return this.#waitHolding(deadline, signal, releaseLock);
+    }
+    return lock.acquire({ signal }).then(
+      (release) => this.#waitHolding(deadline, signal, release),
+      (err: unknown) => {
+        if (!(err instanceof OwnerDiedError)) throw err;
+        this.#repair(err.threadId + 1);
+        return this.#waitHolding(deadline, signal, releaseLock);
+      },
+    );
   }
 
   /**
@@ -410,35 +613,21 @@ export class Barrier {
     signal: AbortSignal | undefined,
     release: () => void,
   ): Promise<number> {
-    const cond = this.condition;
-    const waitUntil = async (predicate: () => boolean): Promise<void> => {
-      let ok: boolean;
-      try {
-        ok = await cond.waitFor(predicate, { timeout: remaining(deadline), signal });
-      } catch (err) {
-        this.#break(); // an aborted wait breaks the barrier, as a timeout does
-        throw err;
-      }
-      if (!ok) {
-        this.#break();
-        throw this.#brokenError('Barrier.wait');
-      }
-    };
+    const api = 'Barrier.wait';
     try {
-      if (!this.#mayEnter()) await waitUntil(this.#mayEnter);
-      if (this.#state() < 0) throw this.#brokenError('Barrier.wait');
+      this.#reap();
+      if (!this.#mayEnter()) await this.#waitUntil(this.#mayEnter, deadline, signal, api);
+      if (this.#state() < 0) throw this.#brokenError(api);
       const index = this.#count();
+      const slot = this.#arrive();
       this.#setCount(index + 1);
       try {
-        if (index + 1 === this.parties) {
-          this.#release();
-        } else {
-          await waitUntil(this.#released);
-          if (this.#state() < 0) throw this.#brokenError('Barrier.wait');
-        }
+        if (index + 1 === this.parties) this.#release();
+        else await this.#waitUntil(this.#released, deadline, signal, api);
+        if (this.#state() < 0) throw this.#brokenError(api);
         return index;
       } finally {
-        this.#exit();
+        this.#exit(slot);
       }
     } finally {
       release();
@@ -461,7 +650,7 @@ export class Barrier {
    */
   reset(): void {
     const cond = this.condition;
-    cond.lock.acquireSync();
+    this.#lockSync();
     try {
       if (this.#count() > 0) {
         const state = this.#state();
@@ -492,7 +681,7 @@ export class Barrier {
    */
   abort(): void {
     const cond = this.condition;
-    cond.lock.acquireSync();
+    this.#lockSync();
     try {
       this.#break();
     } finally {

@@ -11,6 +11,10 @@
  * | 3    | P_LIVE   | members of group EPOCH still inside `wait` (not yet returned)                     |
  * | 4    | P_GRANTS | notifications given to group EPOCH and not yet taken, `0 ≤ P_GRANTS ≤ P_LIVE`     |
  * | 5    | O_LIVE   | members of the *open* group EPOCH + 1 still inside `wait`; it has no notifications |
+ * | 6-7  |          | unused (the table starts 8-byte aligned)                                         |
+ * | 8 + 5s     | THREAD(s)   | slot s < `WAITER_SLOTS` of the waiters table: a thread with waiters inside `wait`, or a stale id when both its counts are 0 |
+ * | 9 + 5s + 2p  | GROUP(s, p) | for parity p ∈ {0, 1}: the id of the last group with parity p this thread's waiters joined |
+ * | 10 + 5s + 2p | COUNT(s, p) | how many of that thread's waiters are members of GROUP(s, p) and still inside `wait` |
  *
  * The lock is not in this memory: it is its own primitive, and its handle is the condition's `lock` property,
  * so the structured clone of a condition carries it and `from()` rebuilds it.
@@ -45,6 +49,26 @@
  * aborted async waiter that was notified passes its notification on (`notify(1)`), so it is not lost either.
  * Within a group the order is not FIFO: any member may take a notification.
  *
+ * ## Waiters that die (the waiters table)
+ * A thread can die while its waiters are inside `wait` (terminated, crashed, `process.exit()`). Such a waiter
+ * stays counted in P_LIVE or O_LIVE, and a `notify(n)` would give it one of the n notifications. So each
+ * waiter is also counted per thread: its thread's slot counts the members of group g under parity `g & 1`
+ * (the two groups that can have live members, P = EPOCH and O = EPOCH + 1, have different parities; a count
+ * whose GROUP is neither is stale and means 0, so a promotion moves nothing in the table). The notifier,
+ * holding the lock and before it grants anything, removes the waiters of dead threads: P_LIVE and O_LIVE
+ * drop by their counts, P_GRANTS is cut to P_LIVE (an ungranted live member is preferred over a dead one),
+ * and the slot is freed. It does this only when there is someone to notify and some thread has died, at the
+ * cost of a registry lookup per occupied slot.
+ *
+ * Steps and what a thread that stops between them leaves (all of them run holding the lock, so the next
+ * holder is told with `OwnerDiedError`): joining adds to O_LIVE *before* the table, and leaving subtracts from
+ * the table *before* P_LIVE / O_LIVE, so the table never says more than the counters: a death in between
+ * leaves a waiter counted that nobody will remove, which may absorb one notification (as every dead waiter
+ * did before the table), never a live waiter left out of a `notifyAll`. A notifier that dies in the middle of
+ * a promotion can leave the groups' counters inconsistent in the same way (extra members that absorb).
+ * With more than `WAITER_SLOTS` threads waiting at once, the waiters of threads without a slot are counted in
+ * P_LIVE / O_LIVE only and are not removed if they die; so are deaths older than the registry's memory.
+ *
  * No lost wake-up: the waiter reads SEQ while holding the lock, so a notify (which needs the lock) comes after
  * the read and changes SEQ; a park on the old value then returns at once (`Atomics.wait` compares first) or
  * is woken. Wakes are broadcast (see `internal/wait.ts`): with `notify(1)` every parked waiter reacquires the
@@ -55,7 +79,9 @@
  */
 
 import { E_CANCELED } from 'async-mutex';
-import { LockNotHeldError } from './errors';
+import { LockNotHeldError, OwnerDiedError } from './errors';
+import { ownerDied } from './internal/options';
+import { deathCount, isDead } from './internal/registry';
 import {
   allocate,
   attach,
@@ -65,9 +91,11 @@ import {
   registerReviver,
   revive,
 } from './internal/shared';
+import { currentThreadId } from './internal/thread';
 import {
   assertCanBlock,
   checkTimeout,
+  DEATH_POLL_MS,
   deadlineOf,
   mayBlock,
   parkAsync,
@@ -80,13 +108,44 @@ import { Lock } from './Lock';
 import type { WaitOptions } from './options';
 import { RLock } from './RLock';
 
-const KIND = defineKind('Condition', 5, 24);
+/** How many threads' waiters the table of a condition tracks at once (see "Waiters that die"). */
+const WAITER_SLOTS = 32;
+const TABLE = 8;
+const SLOT_WORDS = 5;
+const WORDS = TABLE + SLOT_WORDS * WAITER_SLOTS;
+const NO_SLOT = -1;
+
+const KIND = defineKind('Condition', 5, WORDS * 4);
 
 const SEQ = 1;
 const EPOCH = 2;
 const P_LIVE = 3;
 const P_GRANTS = 4;
 const O_LIVE = 5;
+
+/** The word of slot `s` that names its thread. */
+function threadWord(slot: number): number {
+  return TABLE + SLOT_WORDS * slot;
+}
+
+/** The word of slot `s` that holds the id of its last group of parity `group & 1`. */
+function groupWord(slot: number, group: number): number {
+  return TABLE + SLOT_WORDS * slot + 1 + 2 * (group & 1);
+}
+
+/** How many of slot `s`'s thread's waiters are members of `group`. */
+function countIn(view: Int32Array, slot: number, group: number): number {
+  const at = groupWord(slot, group);
+  return Atomics.load(view, at) === group ? Atomics.load(view, at + 1) : 0;
+}
+
+/** Adds `delta` to the members of `group` counted in slot `s`. */
+function addTo(view: Int32Array, slot: number, group: number, delta: number): void {
+  const at = groupWord(slot, group);
+  const count = Atomics.load(view, at) === group ? Atomics.load(view, at + 1) : 0;
+  Atomics.store(view, at + 1, count + delta);
+  Atomics.store(view, at, group);
+}
 
 /**
  * The locks a condition can be built over.
@@ -156,6 +215,8 @@ export class Condition {
    */
   readonly lock: ConditionLock;
   readonly #view: Int32Array;
+  /** The slot of the waiters table this thread used last. */
+  #slotHint = 0;
 
   /** Bytes a `Condition` occupies in shared memory (its lock not included). */
   static readonly byteLength: number = KIND.byteLength;
@@ -177,7 +238,7 @@ export class Condition {
     this.buffer = at.buffer;
     this.byteOffset = at.byteOffset;
     this.lock = lock ?? new RLock();
-    this.#view = new Int32Array(at.buffer, at.byteOffset, 6);
+    this.#view = new Int32Array(at.buffer, at.byteOffset, WORDS);
   }
 
   /**
@@ -230,67 +291,121 @@ export class Condition {
     return 1;
   }
 
-  #restoreSync(saved: number): void {
+  /**
+   * Reacquires the lock and restores the saved depth. When the lock is taken over from a thread that died
+   * holding it, the lock is held all the same (at the saved depth) and the {@link OwnerDiedError} is returned.
+   */
+  #restoreSync(saved: number): OwnerDiedError | undefined {
     const lock = this.lock;
-    if (lock instanceof RLock) lock.acquireRestoreSync(saved);
-    else lock.acquireSync();
+    try {
+      if (lock instanceof RLock) lock.acquireRestoreSync(saved);
+      else lock.acquireSync();
+      return undefined;
+    } catch (err) {
+      return diedHolding(err, lock, saved);
+    }
   }
 
-  async #restore(saved: number): Promise<void> {
+  async #restore(saved: number): Promise<OwnerDiedError | undefined> {
     const lock = this.lock;
-    if (lock instanceof RLock) {
-      await lock.acquireRestore(saved);
-      return;
-    }
-    // The hold goes back to the caller, who releases it through the lock. A `lock.cancel()` meanwhile does
-    // not cancel this reacquire: a wait always returns holding the lock, and it must settle under it.
-    for (;;) {
-      try {
-        await lock.acquire();
-        return;
-      } catch (err) {
-        if (err !== E_CANCELED) throw err;
+    try {
+      if (lock instanceof RLock) {
+        await lock.acquireRestore(saved);
+        return undefined;
       }
+      // The hold goes back to the caller, who releases it through the lock. A `lock.cancel()` meanwhile does
+      // not cancel this reacquire: a wait always returns holding the lock, and it must settle under it.
+      for (;;) {
+        try {
+          await lock.acquire();
+          return undefined;
+        } catch (err) {
+          if (err !== E_CANCELED) throw err;
+        }
+      }
+    } catch (err) {
+      return diedHolding(err, lock, saved);
     }
   }
 
   // -------------------------------------------------------------------------------------------------------
   // The group protocol (every method below runs while holding the lock)
 
-  /** Joins the open group; returns its id. */
-  #enter(): number {
+  /** This thread's slot in the waiters table, claimed if needed (NO_SLOT when the table is full). */
+  #slot(): number {
     const view = this.#view;
+    if (Atomics.load(view, threadWord(this.#slotHint)) === currentThreadId) return this.#slotHint;
+    const epoch = Atomics.load(view, EPOCH);
+    let free = NO_SLOT;
+    for (let s = 0; s < WAITER_SLOTS; s++) {
+      if (Atomics.load(view, threadWord(s)) === currentThreadId) return (this.#slotHint = s);
+      if (free === NO_SLOT && countIn(view, s, epoch) === 0 && countIn(view, s, (epoch + 1) | 0) === 0)
+        free = s;
+    }
+    if (free === NO_SLOT) return NO_SLOT;
+    Atomics.store(view, threadWord(free), currentThreadId);
+    return (this.#slotHint = free);
+  }
+
+  /** Joins the open group, counted in `slot` too; returns the group's id. */
+  #enter(slot: number): number {
+    const view = this.#view;
+    const group = (Atomics.load(view, EPOCH) + 1) | 0;
+    // O_LIVE before the table: see "Waiters that die" for why this order.
     Atomics.store(view, O_LIVE, Atomics.load(view, O_LIVE) + 1);
-    return (Atomics.load(view, EPOCH) + 1) | 0;
+    if (slot !== NO_SLOT) addTo(view, slot, group, 1);
+    return group;
   }
 
   /**
    * Decides a waiter's fate after it woke and reacquired the lock: `true` notified, `false` left (only when
-   * `giveUp`, at the deadline or on abort), `undefined` park again.
+   * `giveUp`, at the deadline or on abort), `undefined` park again. The table before the counters.
    */
-  #settle(group: number, giveUp: boolean): boolean | undefined {
+  #settle(group: number, slot: number, giveUp: boolean): boolean | undefined {
     const view = this.#view;
     const behind = (group - Atomics.load(view, EPOCH)) | 0;
-    if (behind < 0) return true; // the whole group was notified
+    if (behind < 0) return true; // the whole group was notified (the table forgot it at the promotion)
+    const grants = behind === 0 ? Atomics.load(view, P_GRANTS) : 0;
+    if (grants === 0 && !giveUp) return undefined;
+    if (slot !== NO_SLOT) addTo(view, slot, group, -1);
     if (behind === 0) {
-      const grants = Atomics.load(view, P_GRANTS);
-      if (grants > 0) {
-        Atomics.store(view, P_GRANTS, grants - 1);
-        Atomics.store(view, P_LIVE, Atomics.load(view, P_LIVE) - 1);
-        return true;
-      }
-      if (!giveUp) return undefined;
+      if (grants > 0) Atomics.store(view, P_GRANTS, grants - 1);
       Atomics.store(view, P_LIVE, Atomics.load(view, P_LIVE) - 1);
-      return false;
+      return grants > 0;
     }
-    if (!giveUp) return undefined;
     Atomics.store(view, O_LIVE, Atomics.load(view, O_LIVE) - 1);
     return false;
+  }
+
+  /**
+   * Removes the waiters of threads that died from P and O before a notify grants anything (holding the lock),
+   * so that a dead waiter does not take a notification meant for a live one.
+   */
+  #removeDead(): void {
+    if (deathCount() === 0) return;
+    const view = this.#view;
+    const epoch = Atomics.load(view, EPOCH);
+    const open = (epoch + 1) | 0;
+    for (let s = 0; s < WAITER_SLOTS; s++) {
+      const inP = countIn(view, s, epoch);
+      const inO = countIn(view, s, open);
+      if ((inP === 0 && inO === 0) || !isDead(Atomics.load(view, threadWord(s)))) continue;
+      addTo(view, s, epoch, -inP); // the table first, as a waiter leaving does
+      addTo(view, s, open, -inO);
+      Atomics.store(view, threadWord(s), 0);
+      const live = Math.max(0, Atomics.load(view, P_LIVE) - inP);
+      Atomics.store(view, P_LIVE, live);
+      Atomics.store(view, P_GRANTS, Math.min(Atomics.load(view, P_GRANTS), live));
+      Atomics.store(view, O_LIVE, Math.max(0, Atomics.load(view, O_LIVE) - inO));
+    }
   }
 
   /** Notifies up to `n` waiters (see the protocol); the caller holds the lock. */
   #notifyHeld(n: number): void {
     const view = this.#view;
+    if (Atomics.load(view, P_LIVE) === Atomics.load(view, P_GRANTS) && Atomics.load(view, O_LIVE) === 0)
+      return;
+    this.#removeDead();
     let left = n;
     let notified = 0;
     for (;;) {
@@ -331,6 +446,9 @@ export class Condition {
    * @throws {@link LockNotHeldError} when the calling thread does not hold the lock; nothing changes.
    * @throws RangeError for a negative, `NaN` or non-number timeout.
    * @throws {@link BlockingNotAllowedError} on a thread that may not block (a browser's main thread).
+   * @throws {@link OwnerDiedError} when reacquiring the lock took it over from a thread that died holding it:
+   *   the lock **is** held again (an RLock at the depth held before the wait), the wait has ended, and what
+   *   the lock protects may be half-updated. A notification the wait had received is passed on to another waiter.
    *
    * @example
    * ```ts
@@ -345,17 +463,55 @@ export class Condition {
     checkTimeout(timeout, 'Condition.waitSync');
     if (!mayBlock) assertCanBlock('Condition.waitSync', 'await condition.wait()');
     this.#checkHeld('Condition.waitSync');
-    const deadline = deadlineOf(timeout, 'Condition.waitSync');
+    return this.#waitSync(deadlineOf(timeout, 'Condition.waitSync'), -1, 'Condition.waitSync');
+  }
+
+  /**
+   * @internal For `Barrier`: {@link Condition.waitSync} up to `deadline` (a `performance.now()` time) that also
+   * returns (`false`, unless notified) once the registry's death count differs from `deathsSeen`, so that the
+   * caller can look for parties that died. The caller holds the lock.
+   */
+  waitWatchingSync(deadline: number, deathsSeen: number): boolean {
+    return this.#waitSync(deadline, deathsSeen, 'Condition.waitSync');
+  }
+
+  /**
+   * The blocking wait. With `deathsSeen ≥ 0` it also ends after a thread's death: it parks in slices of
+   * `DEATH_POLL_MS` (a blocked thread cannot watch a second word) and leaves its group once the death count moved.
+   */
+  #waitSync(deadline: number, deathsSeen: number, api: string): boolean {
     const view = this.#view;
-    const group = this.#enter();
+    const slot = this.#slot();
+    const group = this.#enter(slot);
     for (;;) {
       const seq = Atomics.load(view, SEQ); // read while holding the lock: see "No lost wake-up"
       const saved = this.#releaseSave();
-      parkSync(view, SEQ, seq, deadline);
-      this.#restoreSync(saved);
-      const outcome = this.#settle(group, remaining(deadline) <= 0);
+      if (deathsSeen < 0) parkSync(view, SEQ, seq, deadline);
+      else parkWatchingSync(view, seq, deadline, deathsSeen);
+      const died = this.#restoreSync(saved);
+      const outcome = this.#settle(
+        group,
+        slot,
+        died !== undefined || this.#shouldLeave(deadline, deathsSeen),
+      );
+      if (died) throw this.#reportOwnerDied(api, died, outcome);
       if (outcome !== undefined) return outcome;
     }
+  }
+
+  /** Whether a waiter that was not notified gives up: at its deadline, or (watching deaths) after a death. */
+  #shouldLeave(deadline: number, deathsSeen: number): boolean {
+    return remaining(deadline) <= 0 || (deathsSeen >= 0 && deathCount() !== deathsSeen);
+  }
+
+  /**
+   * A wait whose reacquire took over the lock of a thread that died holding it: it has settled (it left its
+   * group), holds the lock, and reports the death instead of an outcome; a notification it had taken is passed
+   * on, since it is not reported.
+   */
+  #reportOwnerDied(api: string, died: OwnerDiedError, outcome: boolean | undefined): OwnerDiedError {
+    if (outcome === true) this.#notifyHeld(1);
+    return ownerDied(api, died.threadId + 1);
   }
 
   /**
@@ -367,7 +523,8 @@ export class Condition {
    * @returns (resolves to) `true` when notified, `false` when the timeout ran out; the lock is held.
    * @throws (rejects) {@link LockNotHeldError} when the lock is not held (nothing changes); `signal.reason` when
    *   the signal aborts, once the lock is held again (a notification it had received is passed on to another
-   *   waiter); RangeError/TypeError for bad options.
+   *   waiter); RangeError/TypeError for bad options; {@link OwnerDiedError} when reacquiring the lock took it
+   *   over from a thread that died holding it (the lock is held again, as for {@link Condition.waitSync}).
    *
    * @example
    * ```ts
@@ -395,22 +552,41 @@ export class Condition {
     return this.#waitAsync(deadline, signal);
   }
 
-  async #waitAsync(deadline: number, signal: AbortSignal | undefined): Promise<boolean> {
+  /**
+   * @internal For `Barrier`: {@link Condition.wait} up to `deadline` that also resolves (`false`, unless
+   * notified) once the registry's death count differs from `deathsSeen`. The caller holds the lock.
+   */
+  waitWatching(deadline: number, signal: AbortSignal | undefined, deathsSeen: number): Promise<boolean> {
+    return this.#waitAsync(deadline, signal, deathsSeen, 'Condition.wait');
+  }
+
+  async #waitAsync(
+    deadline: number,
+    signal: AbortSignal | undefined,
+    deathsSeen = -1,
+    api = 'Condition.wait',
+  ): Promise<boolean> {
     const view = this.#view;
-    const group = this.#enter();
+    const slot = this.#slot();
+    const group = this.#enter(slot);
     for (;;) {
       const seq = Atomics.load(view, SEQ);
       const saved = this.#releaseSave();
       let aborted = false;
       let reason: unknown;
       try {
-        await parkAsync(view, SEQ, seq, deadline, signal);
+        await parkAsync(view, SEQ, seq, deadline, signal, true, deathsSeen);
       } catch (err) {
         aborted = true;
         reason = err;
       }
-      await this.#restore(saved);
-      const outcome = this.#settle(group, aborted || remaining(deadline) <= 0);
+      const died = await this.#restore(saved);
+      const outcome = this.#settle(
+        group,
+        slot,
+        aborted || died !== undefined || this.#shouldLeave(deadline, deathsSeen),
+      );
+      if (died) throw this.#reportOwnerDied(api, died, outcome);
       if (aborted) {
         if (outcome === true) this.#notifyHeld(1); // we will not report it: hand the notification on
         throw reason;
@@ -427,7 +603,8 @@ export class Condition {
    * @param timeout - Milliseconds to wait at most in total; omitted or `Infinity` waits forever.
    * @returns The predicate's last value (falsy when the timeout ran out).
    * @throws {@link LockNotHeldError} when the lock is not held; TypeError when `predicate` is not a function;
-   *   whatever `predicate` throws (the lock is still held).
+   *   whatever `predicate` throws (the lock is still held); {@link OwnerDiedError} as for
+   *   {@link Condition.waitSync} (the lock is held).
    *
    * @example
    * ```ts
@@ -447,9 +624,8 @@ export class Condition {
     this.#checkHeld('Condition.waitForSync');
     let result = predicate();
     while (!result) {
-      const left = remaining(deadline);
-      if (left <= 0) break;
-      this.waitSync(left);
+      if (remaining(deadline) <= 0) break;
+      this.#waitSync(deadline, -1, 'Condition.waitForSync');
       result = predicate();
     }
     return result;
@@ -463,7 +639,8 @@ export class Condition {
    * @param options - `{ timeout, signal }` for the whole wait.
    * @returns (resolves to) the predicate's last value (falsy when the timeout ran out); the lock is held.
    * @throws (rejects) {@link LockNotHeldError}, TypeError for a non-function predicate, `signal.reason` on abort
-   *   (the lock is held again by then), or what `predicate` throws.
+   *   (the lock is held again by then), {@link OwnerDiedError} as for {@link Condition.wait} (the lock is
+   *   held), or what `predicate` throws.
    *
    * @example
    * ```ts
@@ -483,7 +660,7 @@ export class Condition {
     while (!result) {
       if (signal?.aborted) throw signal.reason;
       if (remaining(deadline) <= 0) break;
-      await this.#waitAsync(deadline, signal);
+      await this.#waitAsync(deadline, signal, -1, 'Condition.waitFor');
       result = predicate();
     }
     return result;
@@ -532,6 +709,24 @@ export class Condition {
     this.#checkHeld('Condition.notifyAll');
     this.#notifyHeld(Number.POSITIVE_INFINITY);
   }
+}
+
+/** Parks on SEQ while it reads `seq`, in slices, until it changes, the deadline passes or a death is recorded. */
+function parkWatchingSync(view: Int32Array, seq: number, deadline: number, deathsSeen: number): void {
+  while (deathCount() === deathsSeen) {
+    const slice = Math.min(deadline, performance.now() + DEATH_POLL_MS);
+    if (parkSync(view, SEQ, seq, slice) !== 'timed-out' || remaining(deadline) <= 0) return;
+  }
+}
+
+/**
+ * The error of a reacquire: an {@link OwnerDiedError} is returned (the lock is held: an RLock taken over at
+ * depth 1 is brought back to the depth the waiter held before it waited); anything else is rethrown.
+ */
+function diedHolding(err: unknown, lock: ConditionLock, depth: number): OwnerDiedError {
+  if (!(err instanceof OwnerDiedError)) throw err;
+  if (lock instanceof RLock) for (let level = 1; level < depth; level++) lock.tryAcquire();
+  return err;
 }
 
 function checkPredicate(predicate: unknown, api: string): void {

@@ -2,31 +2,74 @@
  * `Lock`: a mutual-exclusion lock shared by every thread that holds a handle to it.
  *
  * ## Memory layout (Int32 words from `byteOffset`)
- * | word | name  | meaning                              |
- * |------|-------|--------------------------------------|
- * | 0    | TAG   | kind tag (see `internal/shared.ts`)  |
- * | 1    | STATE | one of the states below              |
+ * | word | name  | meaning                                                        |
+ * |------|-------|----------------------------------------------------------------|
+ * | 0    | TAG   | kind tag (see `internal/shared.ts`)                            |
+ * | 1    | STATE | the mutex word: holder id and state (below)                    |
+ * | 2    | ID    | the lock's id in the thread registry (names, deadlock detection); written once |
+ * | 3-19 | NAME  | its name: byte length, then 64 bytes of UTF-8 (`internal/deadlock.ts`); written once |
  *
  * STATE is the three-state mutex word of `internal/mutex.ts` (Drepper, "Futexes Are Tricky", 2011, mutex 2):
  * UNLOCKED 0 (free), LOCKED 1 (held, nobody parked), CONTENDED 2 (held, threads may be parked). Its state table,
  * transitions and the argument for why no release can miss a waiter are there. The uncontended acquire is one
- * compare-exchange and the release one exchange, which wakes only when it replaced CONTENDED.
+ * compare-exchange and the release one exchange, which wakes only when it replaced CONTENDED. The word also
+ * names the thread that took the lock, so that the lock of a thread that died holding it is taken over by the
+ * next acquirer, who is told with {@link OwnerDiedError} (robust mutexes; see `internal/mutex.ts`).
  *
  * @module
  */
 
 import { E_CANCELED, type MutexInterface } from 'async-mutex';
-import { LockNotHeldError, TimeoutError } from './errors';
-import { lockPlan, spinLock, tryLock, UNLOCKED, unlock, waitUnlocked } from './internal/mutex';
-import { guardOf, holdSync, onceReleaser, parseWait, runHolding, runHoldingSync } from './internal/options';
+import { LockNotHeldError, OwnerDiedError, TimeoutError } from './errors';
+import {
+  acquiredInOrder,
+  checkOrder,
+  NAME_FIELD_WORDS,
+  orderMode,
+  othersWaitFor,
+  readName,
+  releasedInOrder,
+} from './internal/deadlock';
+import {
+  heldByMe,
+  initMutex,
+  type LockPlan,
+  lockPlan,
+  spinLock,
+  tryLock,
+  tryLockOrTakeOver,
+  UNLOCKED,
+  unlock,
+  waitUnlocked,
+} from './internal/mutex';
+import {
+  guardOf,
+  holdSync,
+  onceReleaser,
+  ownerDied,
+  parseMutexOptions,
+  parseWait,
+  runHolding,
+  runHoldingSync,
+  scopedAcquire,
+} from './internal/options';
 import { allocate, attach, defineKind, type Placement, registerReviver } from './internal/shared';
 import { type Resource, type Turnstile, turnstileOf } from './internal/turnstile';
-import { assertCanBlock, checkTimeout, deadlineOf, mayBlock, type WaitPlan, waitSync } from './internal/wait';
-import type { AcquireOptions, Guard, Releaser } from './options';
+import { assertCanBlock, checkTimeout, deadlineOf, mayBlock, waitSync } from './internal/wait';
+import type { AcquireOptions, Guard, MutexOptions, Releaser } from './options';
 
-const KIND = defineKind('Lock', 1, 8);
+const KIND = defineKind('Lock', 1, 80);
 
 const STATE = 1;
+const ID = 2;
+const NAME = 3;
+const WORDS = NAME + NAME_FIELD_WORDS;
+
+/** Marks the internal constructor call that views existing memory (not reachable by accident). */
+const PLACED: unique symbol = Symbol('Lock.placed');
+
+/** Hand-overs in a row to this thread's own waiters while another thread waits (see `Lock.release`). */
+const HAND_OVER_BURST = 8;
 
 /**
  * A mutual-exclusion lock that works across worker threads: Python's `threading.Lock` /
@@ -65,19 +108,44 @@ export class Lock implements MutexInterface {
   readonly byteOffset: number;
   readonly #view: Int32Array;
   #turnstileCache: Turnstile | undefined;
-  #plan: WaitPlan | undefined;
+  #plan: LockPlan | undefined;
+  /** Hand-overs to this thread's own waiters since the last release through the shared word. */
+  #handOvers = 0;
 
   /** Bytes a `Lock` occupies in shared memory. */
   static readonly byteLength: number = KIND.byteLength;
 
-  /** Creates a new, unlocked lock in a fresh `SharedArrayBuffer`. */
-  constructor();
+  /**
+   * Creates a new, unlocked lock in a fresh `SharedArrayBuffer`.
+   *
+   * @param options - `{ name }`: the name shown in every thread's error messages about this lock.
+   * @throws TypeError for anything but an options object with a string `name`.
+   */
+  constructor(options?: MutexOptions);
   /** @internal Views the lock at `placement` (already initialized). */
-  constructor(placement: Placement);
-  constructor(placement: Placement = allocate(KIND)) {
-    this.buffer = placement.buffer;
-    this.byteOffset = placement.byteOffset;
-    this.#view = new Int32Array(placement.buffer, placement.byteOffset, 2);
+  constructor(placed: typeof PLACED, placement: Placement);
+  constructor(options?: MutexOptions | typeof PLACED, placement?: Placement) {
+    if (options !== PLACED) {
+      const name = parseMutexOptions(options, 'Lock');
+      placement = allocate(KIND);
+      initMutex(new Int32Array(placement.buffer, placement.byteOffset, WORDS), STATE, NAME, 'Lock', name);
+    }
+    this.buffer = placement!.buffer;
+    this.byteOffset = placement!.byteOffset;
+    this.#view = new Int32Array(this.buffer, this.byteOffset, WORDS);
+  }
+
+  /**
+   * The lock's name (`new Lock({ name })`), or its generated label (`Lock#12`), the same in every thread.
+   *
+   * @example
+   * ```ts
+   * import { Lock } from 'shared-sync';
+   * console.log(new Lock({ name: 'accounts' }).name); // accounts
+   * ```
+   */
+  get name(): string {
+    return readName(this.#view, NAME);
   }
 
   /**
@@ -95,7 +163,7 @@ export class Lock implements MutexInterface {
    * ```
    */
   static from(received: unknown): Lock {
-    return new Lock(attach(KIND, received));
+    return new Lock(PLACED, attach(KIND, received));
   }
 
   /**
@@ -106,6 +174,8 @@ export class Lock implements MutexInterface {
    * @returns `true` when the lock was acquired, `false` when the timeout ran out.
    * @throws RangeError for a negative, `NaN` or non-number timeout.
    * @throws {@link BlockingNotAllowedError} on a thread that may not block (a browser's main thread).
+   * @throws {@link OwnerDiedError} when the lock was taken over from a thread that died holding it: the lock
+   *   **is** held by the caller, who repairs what it protects and releases it.
    *
    * @example
    * ```ts
@@ -118,24 +188,42 @@ export class Lock implements MutexInterface {
   acquireSync(timeout?: number): boolean {
     checkTimeout(timeout, 'Lock.acquireSync');
     if (!mayBlock) assertCanBlock('Lock.acquireSync', 'await lock.acquire()');
+    if (orderMode !== 'off') return this.#acquireCheckedSync(timeout);
     if (tryLock(this.#view, STATE)) return true;
-    return timeout === 0 ? false : this.#acquireContendedSync(timeout);
+    return this.#acquireContendedSync(timeout);
+  }
+
+  #acquireCheckedSync(timeout: number | undefined): boolean {
+    const id = Atomics.load(this.#view, ID);
+    checkOrder(id, 'Lock.acquireSync');
+    let acquired = false;
+    try {
+      acquired = tryLock(this.#view, STATE) || this.#acquireContendedSync(timeout);
+      return acquired;
+    } catch (err) {
+      acquired = err instanceof OwnerDiedError;
+      throw err;
+    } finally {
+      if (acquired) acquiredInOrder(id, true);
+    }
   }
 
   #acquireContendedSync(timeout: number | undefined): boolean {
+    if (timeout === 0) return this.#tryAcquire();
     const deadline = deadlineOf(timeout, 'Lock.acquireSync');
-    return spinLock(this.#view, STATE) || waitSync(this.#waitPlan(), deadline);
-  }
-
-  #waitPlan(): WaitPlan {
-    this.#plan ??= lockPlan(this.#view, STATE);
-    return this.#plan;
+    if (spinLock(this.#view, STATE)) return true;
+    const plan = (this.#plan ??= lockPlan(this.#view, STATE, NAME, 'Lock.acquireSync', false));
+    if (!waitSync(plan, deadline)) return false;
+    if (plan.died !== 0) throw ownerDied('Lock.acquireSync', plan.died);
+    return true;
   }
 
   /**
    * Acquires the lock if it is free, without waiting.
    *
    * @returns `true` when the lock was acquired.
+   * @throws {@link OwnerDiedError} when the lock was taken over from a thread that died holding it (the caller
+   *   holds it now).
    *
    * @example
    * ```ts
@@ -145,7 +233,25 @@ export class Lock implements MutexInterface {
    * ```
    */
   tryAcquire(): boolean {
-    return tryLock(this.#view, STATE);
+    if (orderMode === 'off') return this.#tryAcquire();
+    let acquired = false;
+    try {
+      acquired = this.#tryAcquire();
+      return acquired;
+    } catch (err) {
+      acquired = err instanceof OwnerDiedError;
+      throw err;
+    } finally {
+      // A try-acquire cannot deadlock, so it records no ordering; what it holds orders later acquisitions.
+      if (acquired) acquiredInOrder(Atomics.load(this.#view, ID), false);
+    }
+  }
+
+  #tryAcquire(): boolean {
+    if (tryLock(this.#view, STATE)) return true;
+    const taken = tryLockOrTakeOver(this.#view, STATE);
+    if (typeof taken === 'number') throw ownerDied('Lock.tryAcquire', taken);
+    return taken;
   }
 
   /**
@@ -162,8 +268,31 @@ export class Lock implements MutexInterface {
    * ```
    */
   release(): void {
+    const turnstile = this.#turnstileCache;
+    if (turnstile !== undefined && !turnstile.isEmpty() && this.#handOver(turnstile)) return;
     if (unlock(this.#view, STATE) === UNLOCKED)
       throw new LockNotHeldError('Lock.release: the lock is not held');
+    if (orderMode !== 'off') releasedInOrder(Atomics.load(this.#view, ID));
+  }
+
+  /**
+   * A release in a thread whose own async acquirers are queued hands the lock straight to the first of them:
+   * the lock stays locked and the waiter resumes in a microtask, as with `async-mutex`. Bounded bias: while a
+   * waiter of another thread is known to wait (its wait is published, see `internal/deadlock.ts`), at most
+   * `HAND_OVER_BURST` (8) hand-overs happen in a row; the next release goes through the shared word, where the
+   * other thread competes on equal terms.
+   */
+  #handOver(turnstile: Turnstile): boolean {
+    if (!heldByMe(this.#view, STATE)) return false;
+    const id = Atomics.load(this.#view, ID);
+    if (this.#handOvers >= HAND_OVER_BURST && othersWaitFor(id)) {
+      this.#handOvers = 0;
+      return false;
+    }
+    if (!turnstile.handOver(1)) return false;
+    this.#handOvers++;
+    if (orderMode !== 'off') releasedInOrder(id);
+    return true;
   }
 
   /**
@@ -192,6 +321,8 @@ export class Lock implements MutexInterface {
    * @returns The releaser; calling it releases the lock (a second call does nothing).
    * @throws (rejects) {@link TimeoutError} when the timeout runs out, `signal.reason` when the signal aborts,
    *   `async-mutex`'s `E_CANCELED` after {@link Lock.cancel}; the lock is then not taken later.
+   *   {@link OwnerDiedError} when the lock was taken over from a thread that died holding it: the lock **is**
+   *   held by the caller, who repairs what it protects and calls {@link Lock.release}.
    *
    * @example
    * ```ts
@@ -214,10 +345,22 @@ export class Lock implements MutexInterface {
     }
     if (parsed.signal?.aborted) return Promise.reject(parsed.signal.reason);
     const turnstile = this.#turnstile();
+    if (orderMode !== 'off') {
+      try {
+        checkOrder(Atomics.load(this.#view, ID), 'Lock.acquire');
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     if (turnstile.isEmpty() && tryLock(this.#view, STATE)) {
+      if (orderMode !== 'off') acquiredInOrder(Atomics.load(this.#view, ID), true);
       return Promise.resolve(this.#releaser());
     }
-    return turnstile.acquire(parsed, 1, 'Lock.acquire').then(() => this.#releaser());
+    return turnstile.acquire(parsed, 1, 'Lock.acquire').then((died) => {
+      if (orderMode !== 'off') acquiredInOrder(Atomics.load(this.#view, ID), true);
+      if (died !== 0) throw ownerDied('Lock.acquire', died);
+      return this.#releaser();
+    });
   }
 
   #releaser(): Releaser {
@@ -227,12 +370,15 @@ export class Lock implements MutexInterface {
   #turnstile(): Turnstile {
     if (this.#turnstileCache) return this.#turnstileCache;
     const view = this.#view;
-    const plan = this.#waitPlan();
+    const plan = lockPlan(view, STATE, NAME, 'Lock.acquire', true);
     const resource: Resource = {
       view,
       index: STATE,
       attempt: () => plan.attempt(),
+      leave: plan.leave,
       giveBack: () => this.release(),
+      takeResult: () => plan.died,
+      recheckAt: () => plan.recheckAt,
     };
     this.#turnstileCache = turnstileOf(this.buffer, this.byteOffset, () => resource);
     return this.#turnstileCache;
@@ -255,7 +401,7 @@ export class Lock implements MutexInterface {
    * ```
    */
   runExclusive<T>(callback: MutexInterface.Worker<T>, options?: number | AcquireOptions): Promise<T> {
-    return runHolding(this.acquire(options), callback);
+    return runHolding(scopedAcquire(this.acquire(options), this), callback);
   }
 
   /**
@@ -317,7 +463,7 @@ export class Lock implements MutexInterface {
    * ```
    */
   async guard(options?: number | AcquireOptions): Promise<Guard> {
-    return guardOf(await this.acquire(options));
+    return guardOf(await scopedAcquire(this.acquire(options), this));
   }
 
   /**

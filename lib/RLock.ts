@@ -5,9 +5,11 @@
  * | word | name  | meaning                                                                    |
  * |------|-------|----------------------------------------------------------------------------|
  * | 0    | TAG   | kind tag (see `internal/shared.ts`)                                        |
- * | 1    | STATE | the three-state mutex word of `internal/mutex.ts` (UNLOCKED / LOCKED / CONTENDED) |
- * | 2    | OWNER | id of the owning thread (`internal/thread.ts`), 0 when free                |
- * | 3    | DEPTH | how many times the owner has acquired it without releasing                 |
+ * | 1    | STATE | the mutex word of `internal/mutex.ts` (holder id + UNLOCKED / LOCKED / CONTENDED) |
+ * | 2    | ID    | the lock's id in the thread registry (names, deadlock detection); written once |
+ * | 3    | OWNER | id of the owning thread (`internal/thread.ts`), 0 when free                |
+ * | 4    | DEPTH | how many times the owner has acquired it without releasing                 |
+ * | 5-21 | NAME  | its name: byte length, then 64 bytes of UTF-8 (`internal/deadlock.ts`); written once |
  *
  * ## States
  * | STATE     | OWNER | DEPTH | meaning                                          |
@@ -20,6 +22,11 @@
  * reads OWNER without holding STATE only to ask "is it me?": OWNER becomes its own id only by its own write, so
  * the answer cannot be stale. The owner clears OWNER before it releases STATE, so the next holder never sees a
  * previous owner's id.
+ *
+ * STATE itself also names the thread that took it (`internal/mutex.ts`), so that a thread that died owning
+ * the lock is recognised and the lock taken over by the next acquirer, who then owns it at depth 1 and is told
+ * with {@link OwnerDiedError}. The dead owner's OWNER and DEPTH are overwritten by the new owner's, and no
+ * other thread reads them meanwhile (OWNER is only ever compared with the reader's own id).
  *
  * OWNER and DEPTH are therefore plain (non-`Atomics`) accesses, which keeps the uncontended path at one
  * compare-exchange and one exchange like {@link Lock}'s. That is sound under the JavaScript memory model:
@@ -39,20 +46,54 @@
  */
 
 import { E_CANCELED, type MutexInterface } from 'async-mutex';
-import { LockNotHeldError, TimeoutError } from './errors';
-import { lockPlan, spinLock, tryLock, UNLOCKED, unlock, waitUnlocked } from './internal/mutex';
-import { guardOf, holdSync, onceReleaser, parseWait, runHolding, runHoldingSync } from './internal/options';
+import { LockNotHeldError, OwnerDiedError, TimeoutError } from './errors';
+import {
+  acquiredInOrder,
+  checkOrder,
+  NAME_FIELD_WORDS,
+  orderMode,
+  readName,
+  releasedInOrder,
+} from './internal/deadlock';
+import {
+  initMutex,
+  type LockPlan,
+  lockPlan,
+  spinLock,
+  tryLock,
+  tryLockOrTakeOver,
+  UNLOCKED,
+  unlock,
+  waitUnlocked,
+} from './internal/mutex';
+import {
+  guardOf,
+  holdSync,
+  onceReleaser,
+  ownerDied,
+  parseMutexOptions,
+  parseWait,
+  runHolding,
+  runHoldingSync,
+  scopedAcquire,
+} from './internal/options';
 import { allocate, attach, defineKind, type Placement, registerReviver } from './internal/shared';
 import { currentThreadId } from './internal/thread';
 import { type Resource, type Turnstile, turnstileOf } from './internal/turnstile';
-import { assertCanBlock, checkTimeout, deadlineOf, mayBlock, type WaitPlan, waitSync } from './internal/wait';
-import type { AcquireOptions, Guard, Releaser } from './options';
+import { assertCanBlock, checkTimeout, deadlineOf, mayBlock, waitSync } from './internal/wait';
+import type { AcquireOptions, Guard, MutexOptions, Releaser } from './options';
 
-const KIND = defineKind('RLock', 2, 16);
+const KIND = defineKind('RLock', 2, 88);
 
 const STATE = 1;
-const OWNER = 2;
-const DEPTH = 3;
+const ID = 2;
+const OWNER = 3;
+const DEPTH = 4;
+const NAME = 5;
+const WORDS = NAME + NAME_FIELD_WORDS;
+
+/** Marks the internal constructor call that views existing memory (not reachable by accident). */
+const PLACED: unique symbol = Symbol('RLock.placed');
 
 const NO_OWNER = 0;
 
@@ -84,19 +125,42 @@ export class RLock implements MutexInterface {
   readonly byteOffset: number;
   readonly #view: Int32Array;
   #turnstileCache: Turnstile | undefined;
-  #plan: WaitPlan | undefined;
+  #plan: LockPlan | undefined;
 
   /** Bytes an `RLock` occupies in shared memory. */
   static readonly byteLength: number = KIND.byteLength;
 
-  /** Creates a new, unlocked reentrant lock in a fresh `SharedArrayBuffer`. */
-  constructor();
+  /**
+   * Creates a new, unlocked reentrant lock in a fresh `SharedArrayBuffer`.
+   *
+   * @param options - `{ name }`: the name shown in every thread's error messages about this lock.
+   * @throws TypeError for anything but an options object with a string `name`.
+   */
+  constructor(options?: MutexOptions);
   /** @internal Views the lock at `placement` (already initialized). */
-  constructor(placement: Placement);
-  constructor(placement: Placement = allocate(KIND)) {
-    this.buffer = placement.buffer;
-    this.byteOffset = placement.byteOffset;
-    this.#view = new Int32Array(placement.buffer, placement.byteOffset, 4);
+  constructor(placed: typeof PLACED, placement: Placement);
+  constructor(options?: MutexOptions | typeof PLACED, placement?: Placement) {
+    if (options !== PLACED) {
+      const name = parseMutexOptions(options, 'RLock');
+      placement = allocate(KIND);
+      initMutex(new Int32Array(placement.buffer, placement.byteOffset, WORDS), STATE, NAME, 'RLock', name);
+    }
+    this.buffer = placement!.buffer;
+    this.byteOffset = placement!.byteOffset;
+    this.#view = new Int32Array(this.buffer, this.byteOffset, WORDS);
+  }
+
+  /**
+   * The lock's name (`new RLock({ name })`), or its generated label (`RLock#12`), the same in every thread.
+   *
+   * @example
+   * ```ts
+   * import { RLock } from 'shared-sync';
+   * console.log(new RLock({ name: 'audit' }).name); // audit
+   * ```
+   */
+  get name(): string {
+    return readName(this.#view, NAME);
   }
 
   /**
@@ -113,7 +177,7 @@ export class RLock implements MutexInterface {
    * ```
    */
   static from(received: unknown): RLock {
-    return new RLock(attach(KIND, received));
+    return new RLock(PLACED, attach(KIND, received));
   }
 
   #ownedByMe(): boolean {
@@ -148,11 +212,32 @@ export class RLock implements MutexInterface {
     checkTimeout(timeout, 'RLock.acquireSync');
     if (!mayBlock) assertCanBlock('RLock.acquireSync', 'await rlock.acquire()');
     if (this.#reenter()) return true;
-    if (!tryLock(this.#view, STATE)) {
-      if (timeout === 0 || !this.#acquireContendedSync(timeout)) return false;
+    if (orderMode !== 'off') return this.#acquireCheckedSync(timeout);
+    if (tryLock(this.#view, STATE)) {
+      this.#own(1);
+      return true;
     }
-    this.#own(1);
-    return true;
+    return this.#acquireContendedSync(timeout);
+  }
+
+  #acquireCheckedSync(timeout: number | undefined): boolean {
+    const id = Atomics.load(this.#view, ID);
+    checkOrder(id, 'RLock.acquireSync');
+    let acquired = false;
+    try {
+      if (tryLock(this.#view, STATE)) {
+        this.#own(1);
+        acquired = true;
+      } else {
+        acquired = this.#acquireContendedSync(timeout);
+      }
+      return acquired;
+    } catch (err) {
+      acquired = err instanceof OwnerDiedError;
+      throw err;
+    } finally {
+      if (acquired) acquiredInOrder(id, true);
+    }
   }
 
   #reenter(): boolean {
@@ -162,19 +247,25 @@ export class RLock implements MutexInterface {
   }
 
   #acquireContendedSync(timeout: number | undefined): boolean {
+    if (timeout === 0) return this.#tryAcquire();
     const deadline = deadlineOf(timeout, 'RLock.acquireSync');
-    return spinLock(this.#view, STATE) || waitSync(this.#waitPlan(), deadline);
-  }
-
-  #waitPlan(): WaitPlan {
-    this.#plan ??= lockPlan(this.#view, STATE);
-    return this.#plan;
+    if (spinLock(this.#view, STATE)) {
+      this.#own(1);
+      return true;
+    }
+    const plan = (this.#plan ??= lockPlan(this.#view, STATE, NAME, 'RLock.acquireSync', false));
+    if (!waitSync(plan, deadline)) return false;
+    this.#own(1);
+    if (plan.died !== 0) throw ownerDied('RLock.acquireSync', plan.died);
+    return true;
   }
 
   /**
    * Acquires the lock if it is free or already owned by this thread, without waiting.
    *
    * @returns `true` when acquired (or re-entered).
+   * @throws {@link OwnerDiedError} when the lock was taken over from a thread that died owning it (the calling
+   *   thread owns it now, at depth 1).
    *
    * @example
    * ```ts
@@ -185,8 +276,28 @@ export class RLock implements MutexInterface {
    */
   tryAcquire(): boolean {
     if (this.#reenter()) return true;
-    if (!tryLock(this.#view, STATE)) return false;
+    if (orderMode === 'off') return this.#tryAcquire();
+    let acquired = false;
+    try {
+      acquired = this.#tryAcquire();
+      return acquired;
+    } catch (err) {
+      acquired = err instanceof OwnerDiedError;
+      throw err;
+    } finally {
+      if (acquired) acquiredInOrder(Atomics.load(this.#view, ID), false);
+    }
+  }
+
+  #tryAcquire(): boolean {
+    if (tryLock(this.#view, STATE)) {
+      this.#own(1);
+      return true;
+    }
+    const taken = tryLockOrTakeOver(this.#view, STATE);
+    if (taken === false) return false;
     this.#own(1);
+    if (taken !== true) throw ownerDied('RLock.tryAcquire', taken);
     return true;
   }
 
@@ -222,6 +333,7 @@ export class RLock implements MutexInterface {
   #releaseState(): void {
     this.#view[OWNER] = NO_OWNER;
     unlock(this.#view, STATE);
+    if (orderMode !== 'off') releasedInOrder(Atomics.load(this.#view, ID));
   }
 
   /**
@@ -277,7 +389,8 @@ export class RLock implements MutexInterface {
    * @param options - A priority, or `{ timeout, signal, priority }`.
    * @returns The releaser; calling it releases one level (a second call does nothing).
    * @throws (rejects) {@link TimeoutError}, `signal.reason`, or `async-mutex`'s `E_CANCELED` after
-   *   {@link RLock.cancel}.
+   *   {@link RLock.cancel}; {@link OwnerDiedError} when the lock was taken over from a thread that died owning
+   *   it (the calling thread owns it now, at depth 1).
    *
    * @example
    * ```ts
@@ -297,11 +410,24 @@ export class RLock implements MutexInterface {
     if (parsed.signal?.aborted) return Promise.reject(parsed.signal.reason);
     if (this.#reenter()) return Promise.resolve(this.#releaser());
     const turnstile = this.#turnstile();
+    if (orderMode !== 'off') {
+      try {
+        checkOrder(Atomics.load(this.#view, ID), 'RLock.acquire');
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     if (turnstile.isEmpty() && tryLock(this.#view, STATE)) {
       this.#own(1);
+      if (orderMode !== 'off') acquiredInOrder(Atomics.load(this.#view, ID), true);
       return Promise.resolve(this.#releaser());
     }
-    return turnstile.acquire(parsed, 1, 'RLock.acquire').then(() => this.#releaser());
+    return turnstile.acquire(parsed, 1, 'RLock.acquire').then((died) => {
+      // A head that re-entered (the thread came to own the lock meanwhile) took no new hold.
+      if (orderMode !== 'off' && this.#view[DEPTH] === 1) acquiredInOrder(Atomics.load(this.#view, ID), true);
+      if (died !== 0) throw ownerDied('RLock.acquire', died);
+      return this.#releaser();
+    });
   }
 
   #releaser(): Releaser {
@@ -310,18 +436,24 @@ export class RLock implements MutexInterface {
 
   #turnstile(): Turnstile {
     if (this.#turnstileCache) return this.#turnstileCache;
-    const plan = this.#waitPlan();
+    const plan = lockPlan(this.#view, STATE, NAME, 'RLock.acquire', true);
     const resource: Resource = {
       view: this.#view,
       index: STATE,
       attempt: () => {
         // The thread may have come to own the lock meanwhile (a sync acquire): then the head re-enters.
-        if (this.#reenter()) return true;
+        if (this.#reenter()) {
+          plan.died = 0;
+          return true;
+        }
         const result = plan.attempt();
         if (result === true) this.#own(1);
         return result;
       },
+      leave: plan.leave,
       giveBack: () => this.release(),
+      takeResult: () => plan.died,
+      recheckAt: () => plan.recheckAt,
     };
     this.#turnstileCache = turnstileOf(this.buffer, this.byteOffset, () => resource);
     return this.#turnstileCache;
@@ -338,7 +470,7 @@ export class RLock implements MutexInterface {
    * ```
    */
   runExclusive<T>(callback: MutexInterface.Worker<T>, options?: number | AcquireOptions): Promise<T> {
-    return runHolding(this.acquire(options), callback);
+    return runHolding(scopedAcquire(this.acquire(options), this), callback);
   }
 
   /**
@@ -391,7 +523,7 @@ export class RLock implements MutexInterface {
    * ```
    */
   async guard(options?: number | AcquireOptions): Promise<Guard> {
-    return guardOf(await this.acquire(options));
+    return guardOf(await scopedAcquire(this.acquire(options), this));
   }
 
   /**
@@ -442,7 +574,13 @@ export class RLock implements MutexInterface {
       this.#view[DEPTH] += depth;
       return;
     }
-    if (!tryLock(this.#view, STATE)) this.#acquireContendedSync(undefined);
+    try {
+      if (!tryLock(this.#view, STATE)) this.#acquireContendedSync(undefined);
+    } catch (err) {
+      // Taken over from a dead owner: held all the same, so the levels are restored before the error goes on.
+      if (err instanceof OwnerDiedError) this.#own(depth);
+      throw err;
+    }
     this.#own(depth);
   }
 
@@ -450,7 +588,12 @@ export class RLock implements MutexInterface {
   async acquireRestore(depth: number): Promise<void> {
     // The releaser is dropped: the hold goes back to the caller, who releases it through the Condition's lock.
     // acquire() took one level (or re-entered a hold of another async task of this thread): add the rest.
-    await this.acquire();
+    try {
+      await this.acquire();
+    } catch (err) {
+      if (err instanceof OwnerDiedError) this.#view[DEPTH] += depth - 1;
+      throw err;
+    }
     this.#view[DEPTH] += depth - 1;
   }
 }

@@ -8,6 +8,8 @@
  * | 1    | VALUE   | permits available now                                                        |
  * | 2    | WAITERS | waits announced and maybe parked on VALUE (see below)                        |
  * | 3    | BOUND   | the largest VALUE allowed: a BoundedSemaphore's initial value, else 2³¹−1    |
+ * | 4 + 2s | THREAD(s) | slot s < `SCOPE_SLOTS` of the scoped-holders table (see below): 0 free; t > 0 thread t holds HELD(s) permits through the scoped forms; −r thread r is reclaiming the slot of a dead thread |
+ * | 5 + 2s | HELD(s)   | permits that thread holds through the scoped forms (written by that thread only while it lives) |
  *
  * A wait is announced in WAITERS by a blocked `acquireSync`, by each thread's turnstile head (the one async
  * acquirer of that thread that contends for VALUE) and by each pending `waitForUnlock`.
@@ -23,7 +25,33 @@
  * Invariants: `0 ≤ VALUE ≤ BOUND` at every instant (takes and releases are compare-exchanges that check it, and
  * `setValue` checks its argument); WAITERS equals the number of waits between their announcement and their end,
  * so it is never negative and is 0 when nobody waits; BOUND is written once, before the handle is shared, and
- * never changes. Permits held are not recorded anywhere: as in Python, a semaphore has no owners.
+ * never changes. Permits taken by plain `acquire`/`acquireSync`/`tryAcquire` are not recorded anywhere: as
+ * in Python, a semaphore has no owners, and any thread may release.
+ *
+ * ## Permits of threads that die (the scoped-holders table)
+ * The scoped forms (`runExclusive`, `runExclusiveSync`, `guard`, `guardSync`) know who holds their permits
+ * and for how long, so they record them: after the take, the thread adds the weight to HELD of its slot
+ * (claimed with a compare-exchange THREAD 0 → t when it holds none yet); before the release it subtracts it,
+ * and frees the slot (THREAD → 0) when HELD reaches 0. A slot is written only by its thread while that thread
+ * lives, so HELD needs no read-modify-write. When a thread dies, its slot still says what it held. Waiters
+ * reclaim it when they would otherwise park (every wait watches deaths: `internal/wait.ts`), as do a failing
+ * `tryAcquire` and a table full of slots: THREAD t → −me (a compare-exchange, so exactly one reclaimer wins),
+ * HELD → 0 (an exchange), the permits added back (clamped at BOUND: a BoundedSemaphore's bound is never
+ * exceeded), THREAD → 0. A reclaimer that dies between these steps leaves −r of a dead r, which the next
+ * reclaimer takes over the same way; the exchange makes sure the permits are added back at most once.
+ *
+ * What a thread that stops between two steps leaves behind, for each multi-step update:
+ * | update              | steps                                   | stopped in between                             |
+ * |---------------------|-----------------------------------------|------------------------------------------------|
+ * | scoped acquire      | take (VALUE CAS), then HELD += w        | the permits are lost (never returned twice)    |
+ * | scoped release      | HELD −= w (THREAD → 0 at 0), then add to VALUE | the permits are lost (never returned twice) |
+ * | reclaim             | THREAD t → −r, HELD → 0, VALUE += HELD, THREAD → 0 | taken over by the next reclaimer; at worst the permits are lost |
+ * The order is chosen so that a death can only lose permits, never return them twice: returning permits
+ * nobody gave back would let more threads in than the semaphore admits. The windows are a few instructions.
+ *
+ * With more than `SCOPE_SLOTS` threads holding scoped permits of one semaphore at once, the extra threads'
+ * permits are not recorded (as for a plain acquire). A death older than the registry's memory
+ * (`RING_SIZE` deaths ago in `internal/registry.ts`) is no longer recognised, and its permits stay lost.
  *
  * ## Algorithm
  * The value-plus-waiter-count futex semaphore of glibc's NPTL (`sem_post`/`sem_wait`, `sem_waitcommon.c`,
@@ -48,7 +76,9 @@
 import { E_CANCELED, type SemaphoreInterface } from 'async-mutex';
 import { SemaphoreOverflowError, TimeoutError } from './errors';
 import { guardOf, parseWait } from './internal/options';
+import { deathCount, isDead } from './internal/registry';
 import { allocate, attach, defineKind, type Kind, type Placement, registerReviver } from './internal/shared';
+import { currentThreadId } from './internal/thread';
 import { type Resource, type Turnstile, turnstileOf } from './internal/turnstile';
 import {
   assertCanBlock,
@@ -63,12 +93,28 @@ import {
 } from './internal/wait';
 import type { AcquireOptions, Guard, Releaser } from './options';
 
-const SEMAPHORE = defineKind('Semaphore', 3, 16);
-const BOUNDED = defineKind('BoundedSemaphore', 4, 16);
+/** How many threads' scoped permits the table of a semaphore records at once. */
+const SCOPE_SLOTS = 32;
+const TABLE = 4;
+const WORDS = TABLE + 2 * SCOPE_SLOTS;
+
+const SEMAPHORE = defineKind('Semaphore', 3, WORDS * 4);
+const BOUNDED = defineKind('BoundedSemaphore', 4, WORDS * 4);
 
 const VALUE = 1;
 const WAITERS = 2;
 const BOUND = 3;
+const NO_SLOT = -1;
+
+/** The word of slot `s` that names its thread. */
+function threadWord(slot: number): number {
+  return TABLE + 2 * slot;
+}
+
+/** The word of slot `s` that counts the permits its thread holds through the scoped forms. */
+function heldWord(slot: number): number {
+  return TABLE + 2 * slot + 1;
+}
 
 /** The largest value a semaphore can hold (its Int32 word). */
 const MAX_VALUE = 0x7fff_ffff;
@@ -150,6 +196,13 @@ const takenValues = new WeakMap<Turnstile, number[]>();
  * (as in Python). Weights and `n` are positive integers: `0`, negatives and fractions are a `RangeError` (as
  * Python's `release(0)` is a `ValueError` and `async-mutex` rejects weights `≤ 0`).
  *
+ * Permits are not owned, as in Python: any thread may release them. The exception is what the scoped forms
+ * ({@link Semaphore.runExclusive}, {@link Semaphore.runExclusiveSync}, {@link Semaphore.guard},
+ * {@link Semaphore.guardSync}) hold: if their thread dies while holding them (terminated, crashed,
+ * `process.exit()`), the permits are given back to the semaphore, by whichever thread next has to wait for
+ * permits (or fails a `tryAcquire`). Permits taken with a plain `acquire`/`acquireSync`/`tryAcquire` stay
+ * taken when their thread dies; release them yourself, or use a scoped form.
+ *
  * Order: the async acquirers of one thread are served by priority, then FIFO, and a heavy head is not
  * overtaken by lighter acquirers of the same thread; threads (and sync acquirers) are not ordered against each
  * other.
@@ -185,6 +238,8 @@ export class Semaphore implements SemaphoreInterface {
   readonly #limit: number;
   readonly #names: Names;
   #turnstileCache: Turnstile | undefined;
+  /** The table slot this thread used last (see "Permits of threads that die"). */
+  #slotHint = 0;
 
   /** Bytes a `Semaphore` (or `BoundedSemaphore`) occupies in shared memory. */
   static readonly byteLength: number = SEMAPHORE.byteLength;
@@ -207,14 +262,14 @@ export class Semaphore implements SemaphoreInterface {
     } else {
       const value = checkValue(arg, this.#names.ctor, MAX_VALUE, false);
       placement = allocate(bounded ? BOUNDED : SEMAPHORE);
-      const view = new Int32Array(placement.buffer, placement.byteOffset, 4);
+      const view = new Int32Array(placement.buffer, placement.byteOffset, WORDS);
       // Written before the handle can reach another thread (structured clone happens after the constructor).
       Atomics.store(view, BOUND, bounded ? value : MAX_VALUE);
       Atomics.store(view, VALUE, value);
     }
     this.buffer = placement.buffer;
     this.byteOffset = placement.byteOffset;
-    this.#view = new Int32Array(placement.buffer, placement.byteOffset, 4);
+    this.#view = new Int32Array(placement.buffer, placement.byteOffset, WORDS);
     this.#limit = Atomics.load(this.#view, BOUND);
   }
 
@@ -277,6 +332,8 @@ export class Semaphore implements SemaphoreInterface {
    * @param timeout - Milliseconds to wait at most; omitted or `Infinity` waits forever, `0` does not wait.
    * @param weight - How many permits to take at once (an extension of Python's API). Defaults to 1.
    * @returns `true` when the permits were taken, `false` when the timeout ran out (nothing was taken).
+   *   The permits are not owned: if this thread dies before releasing them, they stay taken (the scoped forms
+   *   such as {@link Semaphore.runExclusiveSync} give them back).
    * @throws RangeError for a negative, `NaN` or non-number timeout, or a weight that is not a positive
    *   integer or exceeds {@link Semaphore.bound}.
    * @throws {@link BlockingNotAllowedError} on a thread that may not block (a browser's main thread).
@@ -302,7 +359,8 @@ export class Semaphore implements SemaphoreInterface {
     const previous = this.#take(weight);
     if (previous >= 0) return previous;
     this.#checkReachable(weight, api);
-    return timeout === 0 ? -1 : this.#acquireContendedSync(timeout, weight, api);
+    if (timeout === 0) return this.#reclaim() > 0 ? this.#take(weight) : -1;
+    return this.#acquireContendedSync(timeout, weight, api);
   }
 
   #acquireContendedSync(timeout: number | undefined, weight: number, api: string): number {
@@ -321,6 +379,7 @@ export class Semaphore implements SemaphoreInterface {
       index: VALUE,
       attempt: () => waiter.attempt(weight, true),
       leave: () => waiter.leave(),
+      watchesDeaths: true, // a scoped holder that dies gives its permits back through the waiters
     };
     return waitSync(plan, deadline) ? waiter.previous : -1;
   }
@@ -333,6 +392,7 @@ export class Semaphore implements SemaphoreInterface {
   #waiter(): { attempt(weight: number, take: boolean): number | true; leave(): void; previous: number } {
     const view = this.#view;
     let announced = false;
+    const reclaim = (): number => this.#reclaim();
     const waiter = {
       previous: -1,
       attempt(weight: number, take: boolean): number | true {
@@ -346,6 +406,8 @@ export class Semaphore implements SemaphoreInterface {
             }
             continue; // VALUE changed under us: look again
           }
+          // Before parking: permits of scoped holders that died come back (and wake the others too).
+          if (reclaim() > 0) continue;
           if (announced) return value;
           Atomics.add(view, WAITERS, 1);
           announced = true; // and read VALUE again, now that releases will wake us
@@ -379,7 +441,7 @@ export class Semaphore implements SemaphoreInterface {
     if (weight !== 1) checkWeight(weight, this.#names.tryAcquire, 'weight');
     if (this.#take(weight) >= 0) return true;
     this.#checkReachable(weight, this.#names.tryAcquire);
-    return false;
+    return this.#reclaim() > 0 && this.#take(weight) >= 0;
   }
 
   /**
@@ -435,6 +497,89 @@ export class Semaphore implements SemaphoreInterface {
       if (Atomics.compareExchange(view, VALUE, value, next) === value) break;
     }
     if (Atomics.load(view, WAITERS) > 0) wake(view, VALUE);
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+  // The scoped-holders table (see "Permits of threads that die")
+
+  /** Records `weight` permits just taken by a scoped form of this thread; returns the slot (or NO_SLOT). */
+  #record(weight: number): number {
+    const view = this.#view;
+    let slot = this.#slotHint;
+    if (Atomics.load(view, threadWord(slot)) !== currentThreadId) slot = this.#claim();
+    if (slot !== NO_SLOT) Atomics.store(view, heldWord(slot), Atomics.load(view, heldWord(slot)) + weight);
+    return slot;
+  }
+
+  /** Finds this thread's slot or claims a free one; when none is free, frees dead threads' slots and looks again. */
+  #claim(): number {
+    const view = this.#view;
+    for (let round = 0; round < 2; round++) {
+      for (let s = 0; s < SCOPE_SLOTS; s++) {
+        const thread = Atomics.load(view, threadWord(s));
+        if (
+          thread === currentThreadId ||
+          (thread === 0 && Atomics.compareExchange(view, threadWord(s), 0, currentThreadId) === 0)
+        ) {
+          this.#slotHint = s;
+          return s;
+        }
+      }
+      if (round === 0) this.#reclaim();
+    }
+    return NO_SLOT; // the table is full of live threads: these permits are not recorded
+  }
+
+  /** Un-records `weight` permits of a scoped form before they are released; frees the slot at 0. */
+  #unrecord(slot: number, weight: number): void {
+    if (slot === NO_SLOT) return;
+    const view = this.#view;
+    const held = Atomics.load(view, heldWord(slot)) - weight;
+    Atomics.store(view, heldWord(slot), held);
+    if (held === 0) Atomics.store(view, threadWord(slot), 0);
+  }
+
+  /**
+   * Gives back the permits that dead threads held through the scoped forms, and frees their slots; returns
+   * how many permits came back. One load when nobody has died; then a registry lookup per occupied slot.
+   */
+  #reclaim(): number {
+    if (deathCount() === 0) return 0;
+    const view = this.#view;
+    const reclaiming = -currentThreadId;
+    let returned = 0;
+    for (let s = 0; s < SCOPE_SLOTS; s++) {
+      const thread = Atomics.load(view, threadWord(s));
+      if (thread === 0 || thread === reclaiming || !isDead(Math.abs(thread))) continue;
+      // Exactly one reclaimer wins the slot; a dead reclaimer's claim (−r) is taken over the same way.
+      if (Atomics.compareExchange(view, threadWord(s), thread, reclaiming) !== thread) continue;
+      const held = Atomics.exchange(view, heldWord(s), 0);
+      if (held > 0) {
+        this.#giveBack(held);
+        returned += held;
+      }
+      Atomics.store(view, threadWord(s), 0);
+    }
+    return returned;
+  }
+
+  /** The releaser of a scoped form: un-records, then releases, once. */
+  #scopedReleaser(weight: number, slot: number): Releaser {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#unrecord(slot, weight);
+      this.release(weight);
+    };
+  }
+
+  /** `acquire()` for the async scoped forms: the permits are recorded as soon as they are taken. */
+  #acquireScoped(weight: number, options: number | AcquireOptions | undefined): Promise<[number, Releaser]> {
+    return this.acquire(weight, options).then(([value]) => [
+      value,
+      this.#scopedReleaser(weight, this.#record(weight)),
+    ]);
   }
 
   /**
@@ -503,7 +648,8 @@ export class Semaphore implements SemaphoreInterface {
    * @param weight - How many permits to take at once. Defaults to 1.
    * @param options - A priority (as in `async-mutex`), or `{ timeout, signal, priority }`.
    * @returns The value before the take, and the releaser that gives the `weight` permits back (a second call
-   *   does nothing).
+   *   does nothing). The permits are not owned: if this thread dies before releasing them, they stay taken
+   *   ({@link Semaphore.runExclusive} and {@link Semaphore.guard} give them back).
    * @throws (rejects) RangeError for a bad weight or options; {@link TimeoutError} when the timeout runs out;
    *   `signal.reason` when the signal aborts; `async-mutex`'s `E_CANCELED` after {@link Semaphore.cancel}.
    *   Nothing is taken later in any of these cases.
@@ -583,6 +729,8 @@ export class Semaphore implements SemaphoreInterface {
           taken.pop();
           this.#giveBack(weight);
         },
+        // Having a takeResult makes the turnstile's wait watch deaths (see #acquireContendedSync); nothing to tell.
+        takeResult: () => 0,
       };
       return resource;
     });
@@ -599,6 +747,8 @@ export class Semaphore implements SemaphoreInterface {
    * @param weight - How many permits to hold. Defaults to 1.
    * @param options - A priority, or `{ timeout, signal, priority }` for the acquire.
    * @returns What `callback` returned.
+   * @remarks If this thread dies while the callback runs, the permits are given back to the semaphore (see the
+   *   class notes).
    *
    * @example
    * ```ts
@@ -613,7 +763,7 @@ export class Semaphore implements SemaphoreInterface {
     weight = 1,
     options?: number | AcquireOptions,
   ): Promise<T> {
-    const [value, release] = await this.acquire(weight, options);
+    const [value, release] = await this.#acquireScoped(weight, options);
     try {
       return await callback(value);
     } finally {
@@ -630,6 +780,8 @@ export class Semaphore implements SemaphoreInterface {
    * @param weight - How many permits to hold. Defaults to 1.
    * @returns What `callback` returned.
    * @throws {@link TimeoutError} when the permits could not be taken in time (the callback did not run).
+   * @remarks If this thread dies while the callback runs (`worker.terminate()`, `process.exit()`), the permits
+   *   are given back to the semaphore.
    *
    * @example
    * ```ts
@@ -643,9 +795,11 @@ export class Semaphore implements SemaphoreInterface {
     const api = this.#names.runExclusiveSync;
     const value = this.#acquireSync(timeout, weight, api);
     if (value < 0) throw new TimeoutError(`${api}: timed out after ${timeout} ms`, timeout ?? 0);
+    const slot = this.#record(weight);
     try {
       return callback(value);
     } finally {
+      this.#unrecord(slot, weight);
       this.release(weight);
     }
   }
@@ -657,6 +811,7 @@ export class Semaphore implements SemaphoreInterface {
    * @param timeout - Milliseconds to wait at most.
    * @param weight - How many permits to hold. Defaults to 1.
    * @throws {@link TimeoutError} when the permits could not be taken in time.
+   * @remarks If this thread dies before the guard is released, the permits are given back to the semaphore.
    *
    * @example
    * ```ts
@@ -674,7 +829,7 @@ export class Semaphore implements SemaphoreInterface {
     if (this.#acquireSync(timeout, weight, api) < 0) {
       throw new TimeoutError(`${api}: timed out after ${timeout} ms`, timeout ?? 0);
     }
-    return guardOf(this.#releaser(weight));
+    return guardOf(this.#scopedReleaser(weight, this.#record(weight)));
   }
 
   /**
@@ -682,6 +837,7 @@ export class Semaphore implements SemaphoreInterface {
    *
    * @param weight - How many permits to hold. Defaults to 1.
    * @param options - A priority, or `{ timeout, signal, priority }`.
+   * @remarks If this thread dies before the guard is released, the permits are given back to the semaphore.
    *
    * @example
    * ```ts
@@ -694,7 +850,7 @@ export class Semaphore implements SemaphoreInterface {
    * ```
    */
   async guard(weight = 1, options?: number | AcquireOptions): Promise<Guard> {
-    const [, release] = await this.acquire(weight, options);
+    const [, release] = await this.#acquireScoped(weight, options);
     return guardOf(release);
   }
 
@@ -726,6 +882,7 @@ export class Semaphore implements SemaphoreInterface {
       index: VALUE,
       attempt: () => waiter.attempt(weight, false),
       leave: () => waiter.leave(),
+      watchesDeaths: true,
     };
     if (!(await waitAsync(plan, deadline, signal))) {
       throw new TimeoutError(`${api}: timed out after ${timeout} ms`, timeout);

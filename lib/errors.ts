@@ -203,25 +203,114 @@ export class TaskDoneError extends SharedSyncError {}
 export class CancelledError extends SharedSyncError {}
 
 /**
- * Thrown (with the lock **held by the caller**) by the acquire that takes over a lock whose previous holder died
- * while holding it, as POSIX's `EOWNERDEAD`: what the lock protects may be half-updated. Repair it, then
- * release the lock. Exactly one acquirer is told per death. The scoped forms (`runExclusive`) release the lock
- * and reject with it instead of running their callback. `RedisJoinableQueue.join()` rejects with it when tasks
- * were abandoned by a consumer that died.
+ * The acquire that takes over a lock whose holder died holding it: the acquire **succeeded** (the caller now
+ * holds the lock) and reports that what the lock protects may be half-updated, as POSIX's `EOWNERDEAD` does for
+ * a robust mutex. Repair the protected state, then release the lock as usual. Exactly one acquirer is told per
+ * death; later acquirers see a normal lock.
+ *
+ * The scoped forms (`runExclusive`, `runExclusiveSync`, the guards) do not run their callback on such a lock:
+ * they release it and throw this error, so that a retry works.
+ *
+ * A holder counts as dead once its end was recorded: in Node, automatically when a worker created by a thread
+ * that has loaded the library ends (`terminate()`, an uncaught exception, `process.exit()`, returning from its
+ * script); elsewhere through `reportThreadExit()`.
  *
  * @example
  * ```ts
- * import { OwnerDiedError } from 'shared-sync';
- * const err = new OwnerDiedError('RedisLock.acquire: the holder of "accounts" died', 'a1b2');
- * console.log(err instanceof OwnerDiedError, err.owner); // true 'a1b2'
+ * import { Lock, OwnerDiedError } from 'shared-sync';
+ * const lock = new Lock();
+ * try {
+ *   lock.acquireSync();
+ * } catch (err) {
+ *   if (!(err instanceof OwnerDiedError)) throw err;
+ *   console.log(`thread ${err.threadId} died holding the lock; repairing`);
+ *   // … repair what the lock protects …
+ * }
+ * lock.release();
  * ```
  */
 export class OwnerDiedError extends SharedSyncError {
-  /** Who died: a thread id in shared memory, the holder's lease identifier on Redis. */
-  readonly owner: number | string;
-  constructor(message: string, owner: number | string) {
+  /** The dead holder's thread id (Node's `worker.threadId`; see `getThreadId()`). */
+  readonly threadId: number;
+  constructor(message: string, threadId: number) {
     super(message);
-    this.owner = owner;
+    this.threadId = threadId;
+  }
+}
+
+/**
+ * One thread of a deadlock cycle (see {@link DeadlockError.cycle}).
+ *
+ * @example
+ * ```ts
+ * import type { DeadlockLink } from 'shared-sync';
+ * const link: DeadlockLink = { threadId: 1, holds: 'accounts', waitsFor: 'audit', async: false };
+ * console.log(`thread ${link.threadId} holds ${link.holds}, waits for ${link.waitsFor}`);
+ * ```
+ */
+export interface DeadlockLink {
+  /** The thread (Node's `threadId`; see `getThreadId()`). */
+  readonly threadId: number;
+  /** The lock it holds that the previous thread of the cycle waits for (its name or generated label). */
+  readonly holds: string;
+  /** The lock it waits for, held by the next thread of the cycle. */
+  readonly waitsFor: string;
+  /** Whether its wait is an async acquire (see the Limits guide on how async waits count). */
+  readonly async: boolean;
+}
+
+/**
+ * Thrown (sync) or rejected (async) by a blocking acquire of a `Lock` or `RLock` that would close a cycle of
+ * threads, each waiting for a lock held by the next: instead of hanging, the wait that closes the cycle fails.
+ * The caller does not get the lock, and what it already holds stays held: release it (a `finally` block does) and
+ * the other threads of the cycle go on. The message and {@link DeadlockError.cycle} name every thread of the
+ * cycle, the lock it holds and the lock it waits for.
+ *
+ * @example
+ * ```ts
+ * import { DeadlockError, Lock } from 'shared-sync';
+ * const accounts = new Lock({ name: 'accounts' });
+ * try {
+ *   accounts.acquireSync();
+ * } catch (err) {
+ *   if (err instanceof DeadlockError) console.log(err.cycle.map((link) => link.threadId));
+ * }
+ * ```
+ */
+export class DeadlockError extends SharedSyncError {
+  /** The cycle, starting with the thread that got this error. */
+  readonly cycle: readonly DeadlockLink[];
+  constructor(message: string, cycle: readonly DeadlockLink[]) {
+    super(message);
+    this.cycle = cycle;
+  }
+}
+
+/**
+ * Thrown by an acquire, before it waits, when lock-order checking is `'throw'` (see `setLockOrderChecking`) and
+ * the acquisition inverts an order recorded earlier in any thread: this thread holds A and acquires B, while
+ * some thread once acquired A while holding B. Nothing deadlocked yet; two threads doing that at the same time
+ * would. The message names both locks, both threads and both acquisition sites.
+ *
+ * @example
+ * ```ts
+ * import { LockOrderError } from 'shared-sync';
+ * const err = new LockOrderError('example', { held: 'a', acquiring: 'b', otherThreadId: 2 });
+ * console.log(err instanceof LockOrderError, err.held, err.acquiring); // true a b
+ * ```
+ */
+export class LockOrderError extends SharedSyncError {
+  /** The lock this thread held. */
+  readonly held: string;
+  /** The lock it was acquiring. */
+  readonly acquiring: string;
+  /** The thread that recorded the opposite order. */
+  readonly otherThreadId: number;
+  constructor(message: string, detail: { held: string; acquiring: string; otherThreadId: number }) {
+    super(message);
+    this.held = detail.held;
+    this.acquiring = detail.acquiring;
+    this.otherThreadId = detail.otherThreadId;
   }
 }
 

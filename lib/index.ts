@@ -13,11 +13,18 @@ export * from './errors';
 export { revive } from './internal/shared';
 export { JoinableQueue } from './JoinableQueue';
 export { Lock } from './Lock';
-export type { AcquireOptions, Guard, Releaser, WaitOptions } from './options';
+export type { AcquireOptions, Guard, MutexOptions, Releaser, WaitOptions } from './options';
 export { Queue, type QueueOptions } from './Queue';
 export { RLock } from './RLock';
 export { BoundedSemaphore, Semaphore } from './Semaphore';
 export { RawArray, SharedArray, SharedArray as Array } from './SharedArray';
+export {
+  getLockOrderChecking,
+  getThreadId,
+  type LockOrderMode,
+  reportThreadExit,
+  setLockOrderChecking,
+} from './threads';
 export type {
   AnyLock,
   BigIntType,

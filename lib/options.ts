@@ -79,3 +79,22 @@ export interface Guard extends Disposable, AsyncDisposable {
   /** Releases the acquisition (at most once). */
   release(): void;
 }
+
+/**
+ * Options of a new {@link Lock} or {@link RLock}.
+ *
+ * @example
+ * ```ts
+ * import { Lock, RLock } from 'shared-sync';
+ * const accounts = new Lock({ name: 'accounts' });
+ * const audit = new RLock({ name: 'audit' });
+ * console.log(accounts.name, audit.name); // accounts audit
+ * ```
+ */
+export interface MutexOptions {
+  /**
+   * A name shown in every thread's error messages about the lock (`DeadlockError`, `LockOrderError`, lock-order
+   * warnings). At most 64 bytes of UTF-8 are kept. Unnamed locks get a stable generated label (`Lock#12`).
+   */
+  name?: string;
+}

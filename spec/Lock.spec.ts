@@ -174,3 +174,76 @@ describe('on a thread that may not block', () => {
     expect(outcomes['Lock.runExclusiveSync'].name).toBe('BlockingNotAllowedError');
   });
 });
+
+describe('Lock: release hands over to an acquirer queued in the same thread', () => {
+  it('stays locked for the queued waiter (isLocked, tryAcquire cannot jump ahead), which resumes in order', async () => {
+    const lock = new Lock();
+    const release1 = await lock.acquire();
+    const order: number[] = [];
+    const second = lock.acquire().then((release) => {
+      order.push(2);
+      return release;
+    });
+    const third = lock.acquire().then((release) => {
+      order.push(3);
+      return release;
+    });
+    release1();
+    expect(lock.isLocked()).toBe(true);
+    expect(lock.tryAcquire()).toBe(false);
+    const release2 = await second;
+    expect(order).toEqual([2]);
+    release2();
+    (await third)();
+    expect(order).toEqual([2, 3]);
+    expect(lock.isLocked()).toBe(false);
+  });
+
+  it('10 async tasks of one thread taking turns keep mutual exclusion', async () => {
+    const lock = new Lock();
+    let inside = 0;
+    let maxInside = 0;
+    let turns = 0;
+    await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        for (let i = 0; i < 200; i++) {
+          const release = await lock.acquire();
+          inside++;
+          maxInside = Math.max(maxInside, inside);
+          await null;
+          turns++;
+          inside--;
+          release();
+        }
+      }),
+    );
+    expect([maxInside, turns, lock.isLocked()]).toEqual([1, 2000, false]);
+  });
+
+  it('does not starve another thread: a worker waiting in acquireSync gets the lock while this thread’s tasks keep taking turns', async () => {
+    const lock = new Lock();
+    const waiter = spawn('holder', { lock });
+    await nextMessage(waiter, 10_000, (m: { ready?: boolean }) => m.ready === true);
+    let stop = false;
+    let turns = 0;
+    const tasks = Array.from({ length: 4 }, async () => {
+      while (!stop) {
+        const release = await lock.acquire({ timeout: 20_000 });
+        turns++;
+        await new Promise((resolve) => setImmediate(resolve)); // a turn of the event loop under the lock
+        release();
+      }
+    });
+    await new Promise((resolve) => setImmediate(resolve)); // the tasks are taking turns now
+    waiter.postMessage('acquire');
+    const acquired = await nextMessage<{ ok?: boolean }>(waiter, 20_000);
+    const turnsWhenServed = turns;
+    expect(acquired).toEqual({ ok: true });
+    waiter.postMessage('release');
+    expect(await nextMessage(waiter, 10_000)).toEqual({ ok: true });
+    stop = true;
+    await Promise.all(tasks);
+    expect(turnsWhenServed).toBeGreaterThan(0);
+    expect(lock.isLocked()).toBe(false);
+  });
+});

@@ -1,7 +1,9 @@
-// The bank demo: the same two withdrawals without a lock and with one, side by side.
+// The bank demo: the same two withdrawals without a lock and with one, side by side; then a teller that dies
+// in the middle of a withdrawal, and the next one that is told and repairs the account.
 import { type Paint, painter, sideBySide } from '../support/color';
 import { formatTimeline } from '../support/timeline';
 import { BankEvent, type BankRun, lessonOf, runBank, startTellers } from './bank';
+import { showTellerDeath } from './death-scene';
 
 const INITIAL = 1000;
 const AMOUNTS = [800, 800];
@@ -37,9 +39,11 @@ function column(run: BankRun, paint: Paint): string[] {
 export async function main(print: (line: string) => void = console.log): Promise<boolean> {
   const paint = painter();
   const crew = await startTellers(AMOUNTS.length);
+  let race: BankRun;
+  let fixed: BankRun;
   try {
-    const race = await runBank({ initial: INITIAL, amounts: AMOUNTS, locked: false }, crew);
-    const fixed = await runBank({ initial: INITIAL, amounts: AMOUNTS, locked: true }, crew);
+    race = await runBank({ initial: INITIAL, amounts: AMOUNTS, locked: false }, crew);
+    fixed = await runBank({ initial: INITIAL, amounts: AMOUNTS, locked: true }, crew);
     print(
       `balance ${INITIAL}; ${AMOUNTS.length} tellers (workers) each withdraw ${AMOUNTS[0]}: ` +
         'check the balance, pause 100 ms, debit',
@@ -54,8 +58,11 @@ export async function main(print: (line: string) => void = console.log): Promise
       'Both tellers checked before either debited: check-then-act is only safe when the check and the act',
     );
     print('happen under one lock, so that nobody can act on a balance that is about to change.');
-    return lessonOf(race).shown && lessonOf(fixed).shown;
   } finally {
     await crew.close();
   }
+  print('');
+  print(paint.bold('a teller dies in the middle of a withdrawal'));
+  const repaired = await showTellerDeath(print, paint);
+  return lessonOf(race).shown && lessonOf(fixed).shown && repaired;
 }

@@ -11,7 +11,7 @@
  *   async wait can so be told to give up; a job blocked in a sync wait sees it only when it next yields).
  */
 
-import { parentPort, type Worker } from 'node:worker_threads';
+import { parentPort, type Worker, type WorkerOptions } from 'node:worker_threads';
 import { nextMessage, startTsWorker } from './ts-worker';
 
 type FromWorker =
@@ -39,9 +39,17 @@ export class Crew {
     this.workers = workers;
   }
 
-  /** Starts `size` workers on `entry` and waits (at most `timeoutMs`) until all of them are ready. */
-  static async start(entry: URL, size: number, timeoutMs = 30_000): Promise<Crew> {
-    const workers = Array.from({ length: size }, () => startTsWorker(entry));
+  /**
+   * Starts `size` workers on `entry` (with `options`, e.g. an `env`) and waits (at most `timeoutMs`) until all of
+   * them are ready.
+   */
+  static async start(
+    entry: URL,
+    size: number,
+    options: WorkerOptions = {},
+    timeoutMs = 30_000,
+  ): Promise<Crew> {
+    const workers = Array.from({ length: size }, () => startTsWorker(entry, options));
     const crew = new Crew(workers);
     try {
       await Promise.all(workers.map((w) => nextMessage<FromWorker>(w, timeoutMs, (m) => m.kind === 'ready')));

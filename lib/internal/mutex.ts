@@ -1,18 +1,43 @@
 /**
- * The three-state mutex word that `Lock` and `RLock` (and any primitive that needs a short internal lock) are
- * built on: Drepper, "Futexes Are Tricky" (2011), mutex 2.
+ * The robust three-state mutex word that `Lock` and `RLock` (and any primitive that needs a short internal lock)
+ * are built on: Drepper, "Futexes Are Tricky" (2011), mutex 2, with the holder's thread id stored in the word
+ * itself, as Linux's robust futexes do (`FUTEX_OWNER_DIED`, `pthread_mutex_consistent`), so that a lock whose
+ * holder died can be taken over.
  *
- * | state     | value | meaning                                 | legal transitions                                  |
- * |-----------|-------|-----------------------------------------|----------------------------------------------------|
- * | UNLOCKED  | 0     | free                                    | → LOCKED (uncontended acquire), → CONTENDED (acquire by a waiter) |
- * | LOCKED    | 1     | held, no thread is parked on the word   | → UNLOCKED (release), → CONTENDED (a waiter announces itself) |
- * | CONTENDED | 2     | held, threads may be parked on the word | → UNLOCKED (release + wake)                        |
+ * ## The word
+ * `word = holder << 2 | state`, where `holder` is the id of the thread that took the lock (`thread.ts`, 29 bits)
+ * and `state` the low two bits:
  *
- * The uncontended acquire is one compare-exchange (UNLOCKED → LOCKED) and the release one exchange; the release
- * wakes only when it replaced CONTENDED. A waiter always exchanges in CONTENDED before parking, so a release that
- * could miss it is impossible: either the waiter's exchange saw UNLOCKED (and it holds the lock), or the
- * releaser's exchange sees CONTENDED (and wakes it). A woken waiter re-exchanges CONTENDED rather than LOCKED
- * because it cannot know whether others still sleep; the price is at most one wake nobody needed.
+ * | state     | bits | word          | meaning                                 | legal transitions                        |
+ * |-----------|------|---------------|-----------------------------------------|------------------------------------------|
+ * | UNLOCKED  | —    | 0             | free                                    | → t·LOCKED (acquire), → t·CONTENDED (acquire by a waiter) |
+ * | LOCKED    | 1    | t << 2 \| 1   | held by t, no thread is parked on the word | → 0 (release), → t·CONTENDED (a waiter announces itself), → u·… (u takes over: t is dead) |
+ * | CONTENDED | 2    | t << 2 \| 2   | held by t, threads may be parked on the word | → 0 (release + wake), → u·CONTENDED (u takes over: t is dead) |
+ *
+ * The uncontended acquire is one compare-exchange (0 → me·LOCKED, where me·LOCKED is a per-thread constant)
+ * and the release one exchange to 0, which wakes only when it replaced a CONTENDED word: the holder's id costs
+ * nothing. A waiter announces itself by compare-exchanging t·LOCKED → t·CONTENDED before parking, so a release
+ * that could miss it is impossible: either the waiter's compare-exchange failed (the word changed: it looks
+ * again) or the releaser's exchange sees CONTENDED (and wakes it). A waiter that finds the word free takes it as
+ * me·CONTENDED rather than me·LOCKED because it cannot know whether others still sleep; the price is at most one
+ * wake nobody needed.
+ *
+ * ## A holder that died
+ * When the registry (`registry.ts`) says the holder t is dead, a waiter (or `tryAcquire`) compare-exchanges the
+ * word t·s → me·s' (keeping CONTENDED when it was set, since others may sleep on it) and holds the lock: it is
+ * told (`OwnerDiedError`) because what the lock protects may be half-updated. Only one compare-exchange can win,
+ * so exactly one acquirer is told per death; the others find a live holder and keep waiting for it. Waiters
+ * parked on the old word stay parked until the new holder's release wakes them (its word is CONTENDED).
+ * Sync waiters park in slices of {@link DEATH_POLL_MS} and async ones are woken by the registry's death watch
+ * (`wait.ts`), so a death reaches every waiter without anybody notifying the lock word.
+ *
+ * ## The lock id
+ * The word after the mutex word holds the lock's id (`deadlock.ts`): a waiter publishes "I wait for lock id, held
+ * by t" before it parks, so that a wait that would close a cycle fails with `DeadlockError`, and a release that
+ * replaced a CONTENDED word clears the edges that named its holder. Neither costs anything uncontended.
+ *
+ * A thread that stops between any two steps here leaves a consistent word: every transition is one atomic
+ * operation, and a dead holder's word is exactly what the takeover expects.
  *
  * All `Atomics` operations are sequentially consistent, which also orders the protected data: writes made while
  * holding the lock happen-before the release's exchange, which happens-before the next successful acquire.
@@ -22,16 +47,59 @@
  */
 
 import type { AcquireOptions } from '../options';
+import { deadlockError, newLockId, registerName, releasedContended, WaitSlot, writeName } from './deadlock';
 import { parseWait, timedOut } from './options';
+import { isDead } from './registry';
+import { currentThreadId } from './thread';
 import { SPIN_LIMIT, type WaitPlan, waitAsync, wake } from './wait';
 
 export const UNLOCKED = 0; // free
-export const LOCKED = 1; // held, nobody parked
-export const CONTENDED = 2; // held, somebody may be parked on the word
+const LOCKED = 1; // held, nobody parked
+const CONTENDED = 2; // held, somebody may be parked on the word
+const STATE_BITS = 3;
+
+/** This thread's id as it stands in a word it holds. */
+const ME = currentThreadId << 2;
+const ME_LOCKED = ME | LOCKED;
+const ME_CONTENDED = ME | CONTENDED;
+
+/** The id of the thread that holds a word (0 when free). */
+export function holderOf(word: number): number {
+  return word >>> 2;
+}
+
+function isContended(word: number): boolean {
+  return (word & STATE_BITS) === CONTENDED;
+}
+
+/** Whether the word is held by the calling thread. */
+export function heldByMe(view: Int32Array, index: number): boolean {
+  return (Atomics.load(view, index) & ~STATE_BITS) === ME;
+}
 
 /** The uncontended acquire: one compare-exchange. */
 export function tryLock(view: Int32Array, index: number): boolean {
-  return Atomics.compareExchange(view, index, UNLOCKED, LOCKED) === UNLOCKED;
+  return Atomics.compareExchange(view, index, UNLOCKED, ME_LOCKED) === UNLOCKED;
+}
+
+/**
+ * The non-blocking acquire after {@link tryLock} failed: takes the word over when its holder is dead. Returns
+ * `false` (held by a live thread), `true` (it was free after all and is now held), or the dead holder's id (now
+ * held by the caller, who must be told).
+ */
+export function tryLockOrTakeOver(view: Int32Array, index: number): boolean | number {
+  for (;;) {
+    const word = Atomics.load(view, index);
+    if (word === UNLOCKED) {
+      if (tryLock(view, index)) return true;
+      continue;
+    }
+    const holder = holderOf(word);
+    if (!isDead(holder)) return false;
+    if (Atomics.compareExchange(view, index, word, isContended(word) ? ME_CONTENDED : ME_LOCKED) === word) {
+      return holder;
+    }
+  }
 }
 
 /**
@@ -41,47 +109,136 @@ export function tryLock(view: Int32Array, index: number): boolean {
  */
 export function spinLock(view: Int32Array, index: number): boolean {
   for (let i = 0; i < SPIN_LIMIT; i++) {
-    const state = Atomics.load(view, index);
-    if (state === UNLOCKED) {
-      if (Atomics.compareExchange(view, index, UNLOCKED, LOCKED) === UNLOCKED) return true;
-    } else if (state === CONTENDED) {
+    const word = Atomics.load(view, index);
+    if (word === UNLOCKED) {
+      if (Atomics.compareExchange(view, index, UNLOCKED, ME_LOCKED) === UNLOCKED) return true;
+    } else if (isContended(word)) {
       return false;
     }
   }
   return false;
 }
 
-/** The waiter's step: exchange in CONTENDED; it holds the lock when the word was free. */
-export function lockPlan(view: Int32Array, index: number): WaitPlan {
-  return {
-    view,
-    index,
-    attempt: () => (Atomics.exchange(view, index, CONTENDED) === UNLOCKED ? true : CONTENDED),
-  };
+/** Index of the lock id, relative to the mutex word. */
+const ID_OFFSET = 1;
+
+/**
+ * Initializes a new lock's words: a fresh id after the (zeroed, unlocked) mutex word, and its name field at
+ * `nameAt` (the given name, or the generated label `${kind}#${id}`).
+ */
+export function initMutex(
+  view: Int32Array,
+  index: number,
+  nameAt: number,
+  kind: string,
+  name?: string,
+): void {
+  const id = newLockId();
+  const label = name ?? `${kind}#${id}`;
+  if (name !== undefined) registerName(id, name);
+  writeName(view, nameAt, label);
+  Atomics.store(view, index + ID_OFFSET, id);
 }
 
-/** Releases the word, waking the parked if it was CONTENDED; returns the state it replaced (UNLOCKED: not held). */
+/** A {@link WaitPlan} that acquires a mutex word; after it finished, `died` is the dead holder taken over (or 0). */
+export interface LockPlan extends WaitPlan {
+  died: number;
+  recheckAt: number;
+}
+
+/**
+ * The waiter's step: take the word when it is free or its holder is dead, otherwise publish the wait (deadlock
+ * detection), mark the word CONTENDED and park on it. Throws `DeadlockError` (from `api`) when the wait would
+ * close a cycle. One plan serves one wait at a time: a lock keeps one for its sync acquires and one for the head
+ * of its thread's async acquirers.
+ */
+export function lockPlan(
+  view: Int32Array,
+  index: number,
+  nameAt: number,
+  api: string,
+  async: boolean,
+): LockPlan {
+  const slot = new WaitSlot();
+  const lockId = Atomics.load(view, index + ID_OFFSET);
+  const plan: LockPlan = {
+    view,
+    index,
+    died: 0,
+    recheckAt: Number.POSITIVE_INFINITY,
+    watchesDeaths: true,
+    leave: () => {
+      slot.clear();
+      plan.recheckAt = Number.POSITIVE_INFINITY;
+    },
+    attempt: () => {
+      for (;;) {
+        const word = Atomics.load(view, index);
+        if (word === UNLOCKED) {
+          if (Atomics.compareExchange(view, index, UNLOCKED, ME_CONTENDED) === UNLOCKED) {
+            plan.died = 0;
+            return true;
+          }
+          continue;
+        }
+        const holder = holderOf(word);
+        if (isDead(holder)) {
+          if (Atomics.compareExchange(view, index, word, ME_CONTENDED) === word) {
+            plan.died = holder;
+            return true;
+          }
+          continue;
+        }
+        // Publish the edge first, then check that the word still names that holder (see `deadlock.ts`).
+        const changed = slot.publish(lockId, holder, async, view, nameAt);
+        let expected = word;
+        if (isContended(word)) {
+          if (Atomics.load(view, index) !== word) continue;
+        } else {
+          expected = (word & ~STATE_BITS) | CONTENDED;
+          if (Atomics.compareExchange(view, index, word, expected) !== word) continue;
+        }
+        if (changed || plan.recheckAt !== Number.POSITIVE_INFINITY) {
+          const { cycle, recheck } = slot.detect();
+          if (cycle) throw deadlockError(api, cycle);
+          plan.recheckAt = recheck;
+        }
+        return expected;
+      }
+    },
+  };
+  return plan;
+}
+
+/**
+ * Releases the word, waking the parked if it was CONTENDED; returns the word it replaced (UNLOCKED: it was not
+ * held, and nothing changed).
+ */
 export function unlock(view: Int32Array, index: number): number {
   const previous = Atomics.exchange(view, index, UNLOCKED);
-  if (previous === CONTENDED) wake(view, index);
+  if (isContended(previous)) {
+    releasedContended(Atomics.load(view, index + ID_OFFSET), holderOf(previous));
+    wake(view, index);
+  }
   return previous;
 }
 
 /**
- * A plan that finishes once the word is observed UNLOCKED, without taking it (`waitForUnlock`). To be woken it
- * announces itself the same way an acquirer does: LOCKED → CONTENDED.
+ * A plan that finishes once the word is observed UNLOCKED (or held by a dead thread, which the next acquirer
+ * takes over), without taking it (`waitForUnlock`). To be woken it announces itself the way an acquirer does.
  */
 export function unlockedPlan(view: Int32Array, index: number): WaitPlan {
   return {
     view,
     index,
+    watchesDeaths: true,
     attempt: () => {
       for (;;) {
-        const state = Atomics.load(view, index);
-        if (state === UNLOCKED) return true;
-        if (state === CONTENDED || Atomics.compareExchange(view, index, LOCKED, CONTENDED) === LOCKED) {
-          return CONTENDED;
-        }
+        const word = Atomics.load(view, index);
+        if (word === UNLOCKED || isDead(holderOf(word))) return true;
+        if (isContended(word)) return word;
+        const announced = (word & ~STATE_BITS) | CONTENDED;
+        if (Atomics.compareExchange(view, index, word, announced) === word) return announced;
       }
     },
   };

@@ -5,8 +5,9 @@
  * @module
  */
 
-import { TimeoutError } from '../errors';
-import type { AcquireOptions, Guard, Releaser, WaitOptions } from '../options';
+import { OwnerDiedError, TimeoutError } from '../errors';
+import type { AcquireOptions, Guard, MutexOptions, Releaser, WaitOptions } from '../options';
+import { describe } from './shared';
 import { checkSignal, deadlineOf } from './wait';
 
 /** A parsed {@link AcquireOptions}. */
@@ -87,6 +88,30 @@ export function timedOut(api: string, timeout: number | undefined): TimeoutError
   return new TimeoutError(`${api}: timed out after ${timeout} ms`, timeout ?? 0);
 }
 
+/** The error of an acquire that took over the lock of a thread that died holding it (the caller holds it now). */
+export function ownerDied(api: string, died: number): OwnerDiedError {
+  return new OwnerDiedError(
+    `${api}: the thread that held the lock (thread ${died - 1}) died holding it; the lock is now held by the ` +
+      'caller: repair what it protects, then release it',
+    died - 1,
+  );
+}
+
+/**
+ * A scoped form's acquire: on a lock whose holder died the callback must not run, so the lock is released and
+ * the {@link OwnerDiedError} passed on (a retry then works).
+ */
+function acquireScoped(lock: BlockingLock, timeout: number | undefined, api: string): void {
+  let acquired: boolean;
+  try {
+    acquired = lock.acquireSync(timeout);
+  } catch (err) {
+    if (err instanceof OwnerDiedError) lock.release();
+    throw err;
+  }
+  if (!acquired) throw timedOut(api, timeout);
+}
+
 /** Python's `with lock:` — `callback` between a blocking acquire and a release, also when it throws. */
 export function runHoldingSync<T>(
   lock: BlockingLock,
@@ -94,7 +119,7 @@ export function runHoldingSync<T>(
   timeout: number | undefined,
   api: string,
 ): T {
-  if (!lock.acquireSync(timeout)) throw timedOut(api, timeout);
+  acquireScoped(lock, timeout, api);
   try {
     return callback();
   } finally {
@@ -104,8 +129,19 @@ export function runHoldingSync<T>(
 
 /** A guard over a blocking acquire, for `using`. */
 export function holdSync(lock: BlockingLock, timeout: number | undefined, api: string): Guard {
-  if (!lock.acquireSync(timeout)) throw timedOut(api, timeout);
+  acquireScoped(lock, timeout, api);
   return guardOf(onceReleaser(() => lock.release()));
+}
+
+/**
+ * An async scoped form's acquire: on {@link OwnerDiedError} the lock (held by the caller) is released and the
+ * error passed on, as {@link acquireScoped} does.
+ */
+export function scopedAcquire(acquired: Promise<Releaser>, lock: { release(): void }): Promise<Releaser> {
+  return acquired.catch((err: unknown) => {
+    if (err instanceof OwnerDiedError) lock.release();
+    throw err;
+  });
 }
 
 /** `callback` between an async acquire and its releaser, also when it throws or rejects. */
@@ -116,4 +152,22 @@ export async function runHolding<T>(acquired: Promise<Releaser>, callback: () =>
   } finally {
     release();
   }
+}
+
+/** Checks the options of `new Lock(…)` / `new RLock(…)`; returns the name, if any. */
+export function parseMutexOptions(options: unknown, api: string): string | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(
+      `${api}: options must be an object such as { name: 'accounts' }, got ${describe(options)}`,
+    );
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== 'name') throw new TypeError(`${api}: unknown option '${key}' (the only option is name)`);
+  }
+  const { name } = options as MutexOptions;
+  if (name !== undefined && typeof name !== 'string') {
+    throw new TypeError(`${api}: name must be a string, got ${describe(name)}`);
+  }
+  return name;
 }

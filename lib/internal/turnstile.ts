@@ -13,6 +13,7 @@
  * @module
  */
 
+import { clearTimer, setTimer } from './clock';
 import { type ParsedWait, timedOut } from './options';
 import { remaining, type WaitPlan, waitAsync } from './wait';
 
@@ -26,12 +27,19 @@ export interface Resource {
   leave?(): void;
   /** Gives back units taken for an entry that left between the take and the hand-over. */
   giveBack(weight: number): void;
+  /**
+   * What the acquirer learns with a take, read right after `attempt` succeeded (a lock's dead holder taken over,
+   * see `mutex.ts`); 0 when there is nothing to tell.
+   */
+  takeResult?(): number;
+  /** When `attempt` wants to run again although nothing woke it (see `WaitPlan.recheckAt`). */
+  recheckAt?(): number;
 }
 
 interface Entry {
   readonly priority: number;
   readonly weight: number;
-  resolve(): void;
+  resolve(result: number): void;
   reject(reason: unknown): void;
   detach(): void;
 }
@@ -43,6 +51,7 @@ export class Turnstile {
   #serving = false;
   #kick: AbortController | undefined;
   #takenFor: Entry | undefined;
+  #takenResult = 0;
 
   constructor(resource: Resource) {
     this.#resource = resource;
@@ -53,10 +62,17 @@ export class Turnstile {
         const head = this.#entries[0];
         if (!head) return true; // nobody left to serve: end the wait, the loop then stops
         const result = resource.attempt(head.weight);
-        if (result === true) this.#takenFor = head;
+        if (result === true) {
+          this.#takenFor = head;
+          this.#takenResult = resource.takeResult?.() ?? 0;
+        }
         return result;
       },
       leave: resource.leave && (() => resource.leave!()),
+      watchesDeaths: resource.takeResult !== undefined,
+      get recheckAt() {
+        return resource.recheckAt?.() ?? Number.POSITIVE_INFINITY;
+      },
     };
   }
 
@@ -66,8 +82,24 @@ export class Turnstile {
   }
 
   /**
-   * Queues an acquirer; resolves once `weight` units have been taken for it, rejects with `timeoutError()` at
-   * the deadline or with `signal.reason` when aborted.
+   * Hands what the caller is releasing (`weight` units) straight to the head of this thread's queue, without
+   * going through the shared word: the head resolves in a microtask. Returns false (and does nothing) when the
+   * head needs more than `weight`. The caller decides whether a hand-over is fair to other threads.
+   */
+  handOver(weight: number): boolean {
+    const head = this.#entries[0];
+    if (!head || head.weight > weight) return false;
+    this.#entries.shift();
+    head.detach();
+    head.resolve(0);
+    // The server's pending wait serves the next head; with nobody left, it must stop waiting.
+    if (this.#entries.length === 0) this.#kickServer();
+    return true;
+  }
+
+  /**
+   * Queues an acquirer; resolves once `weight` units have been taken for it (to the resource's `takeResult`),
+   * rejects with `timeoutError()` at the deadline or with `signal.reason` when aborted.
    */
   enqueue(
     priority: number,
@@ -75,14 +107,14 @@ export class Turnstile {
     deadline: number,
     signal: AbortSignal | undefined,
     timeoutError: () => Error,
-  ): Promise<void> {
+  ): Promise<number> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<number>((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const onAbort = (): void => this.#leave(entry, signal!.reason);
       const onTimer = (): void => {
         const left = remaining(deadline);
-        if (left > 0) timer = setTimeout(onTimer, Math.max(1, left));
+        if (left > 0) timer = setTimer(onTimer, Math.max(1, left));
         else this.#leave(entry, timeoutError());
       };
       const entry: Entry = {
@@ -91,19 +123,18 @@ export class Turnstile {
         resolve,
         reject,
         detach() {
-          clearTimeout(timer);
+          clearTimer(timer);
           signal?.removeEventListener('abort', onAbort);
         },
       };
-      if (deadline !== Number.POSITIVE_INFINITY)
-        timer = setTimeout(onTimer, Math.max(1, remaining(deadline)));
+      if (deadline !== Number.POSITIVE_INFINITY) timer = setTimer(onTimer, Math.max(1, remaining(deadline)));
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#insert(entry);
     });
   }
 
   /** {@link Turnstile.enqueue} with parsed `{ timeout, signal, priority }`; a timeout rejects with `TimeoutError`. */
-  acquire(parsed: ParsedWait, weight: number, api: string): Promise<void> {
+  acquire(parsed: ParsedWait, weight: number, api: string): Promise<number> {
     return this.enqueue(parsed.priority, weight, parsed.deadline, parsed.signal, () =>
       timedOut(api, parsed.timeout),
     );
@@ -137,6 +168,13 @@ export class Turnstile {
     if (at === 0) this.#kickServer();
   }
 
+  #failHead(reason: unknown): void {
+    const head = this.#entries.shift();
+    if (!head) return;
+    head.detach();
+    head.reject(reason);
+  }
+
   #kickServer(): void {
     this.#kick?.abort();
   }
@@ -149,17 +187,21 @@ export class Turnstile {
         let taken = false;
         try {
           taken = await waitAsync(this.#plan, Number.POSITIVE_INFINITY, kick.signal);
-        } catch {
-          // kicked: the head changed or the queue emptied; look again
+        } catch (err) {
+          // Kicked (the head changed or the queue emptied): look again. Anything else (a DeadlockError from the
+          // attempt) is the head's.
+          if (!kick.signal.aborted) this.#failHead(err);
         }
         this.#kick = undefined;
         const takenFor = this.#takenFor;
+        const takenResult = this.#takenResult;
         this.#takenFor = undefined;
+        this.#takenResult = 0;
         if (!taken || !takenFor) continue;
         if (this.#entries[0] === takenFor) {
           this.#entries.shift();
           takenFor.detach();
-          takenFor.resolve();
+          takenFor.resolve(takenResult);
         } else {
           // The entry left (aborted in a microtask) between the take and now: the units are nobody's.
           this.#resource.giveBack(takenFor.weight);

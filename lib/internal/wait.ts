@@ -24,11 +24,23 @@
  * every waiter re-checks the shared state and the ones that lose go back to sleep. On the 2-4 threads this
  * library is used with, that costs little; with two threads it is exactly "notify one".
  *
+ * ## Waiters that depend on other threads being alive
+ * A plan that `watchesDeaths` (a lock waiter, whose holder may die) must try again after any thread's death
+ * even though nobody notifies its word (`registry.ts`, `mutex.ts`). Async waiters get that from one death watch
+ * per thread: a `waitAsync` on the registry's DEATHS word, pending while any async waiter is parked, that
+ * settles every parked waiter of the thread when a death is recorded. A thread blocked in `Atomics.wait`
+ * cannot watch a second word, so a sync waiter of such a plan parks in slices of {@link DEATH_POLL_MS} and looks
+ * at the registry after each: a few wake-ups a second per blocked thread, and none at all on the uncontended
+ * path. Both loops also compare the death count before the attempt with the count just before parking, so a
+ * death recorded in between is never slept through.
+ *
  * @internal
  * @module
  */
 
 import { BlockingNotAllowedError } from '../errors';
+import { clearRepeating, clearTimer, now, setRepeating, setTimer } from './clock';
+import { deathCount, deathsWord } from './registry';
 
 /** How a park ended. */
 export type ParkResult = 'ok' | 'not-equal' | 'timed-out';
@@ -36,7 +48,8 @@ export type ParkResult = 'ok' | 'not-equal' | 'timed-out';
 /** Iterations of the bounded spin before a contended sync acquire parks. */
 export const SPIN_LIMIT = 100;
 
-const now: () => number = () => performance.now();
+/** The longest a sync waiter of a plan that `watchesDeaths` parks before it looks at the registry again. */
+export const DEATH_POLL_MS = 40;
 
 /**
  * Checks a timeout in milliseconds: `undefined` and `Infinity` mean forever; negative, `NaN` and non-numbers
@@ -129,6 +142,30 @@ interface Spot {
   pumping: boolean;
 }
 
+// The spots with parked waiters, so that the death watch can settle them all.
+const activeSpots = new Set<Spot>();
+let deathWatchArmed = false;
+
+/**
+ * Keeps one `waitAsync` pending on the registry's DEATHS word while this thread has parked async waiters;
+ * `seen` is the death count the arming waiter last acted on, so a death after its attempt fires the watch at once.
+ */
+function armDeathWatch(seen: number): void {
+  if (deathWatchArmed) return;
+  const { view, index } = deathsWord();
+  const result = Atomics.waitAsync(view, index, seen);
+  const fire = (): void => {
+    deathWatchArmed = false;
+    for (const spot of [...activeSpots]) settleAll(spot, 'ok');
+  };
+  if (!result.async) {
+    queueMicrotask(fire);
+    return;
+  }
+  deathWatchArmed = true;
+  void result.value.then(fire);
+}
+
 // Keyed by buffer object, then by the word's absolute Int32 index, so that two views of one word share a spot.
 const spots = new WeakMap<SharedArrayBuffer, Map<number, Spot>>();
 let pendingPumps = 0;
@@ -161,20 +198,21 @@ function pump(spot: Spot, view: Int32Array, index: number, expected: number): vo
 function settleAll(spot: Spot, result: ParkResult): void {
   const waiters = [...spot.waiters];
   spot.waiters.clear();
+  activeSpots.delete(spot);
   for (const waiter of waiters) waiter.settle(result);
 }
 
 // A pending waitAsync does not keep Node alive; one ref'd interval does while any waiter has no timer of its own.
 let keepAliveCount = 0;
-let keepAliveTimer: ReturnType<typeof setInterval> | undefined;
+let keepAliveTimer: ReturnType<typeof setRepeating> | undefined;
 
 function retainKeepAlive(): void {
-  if (keepAliveCount++ === 0) keepAliveTimer = setInterval(() => {}, 1 << 30);
+  if (keepAliveCount++ === 0) keepAliveTimer = setRepeating(() => {}, 1 << 30);
 }
 
 function releaseKeepAlive(): void {
   if (--keepAliveCount === 0) {
-    clearInterval(keepAliveTimer);
+    clearRepeating(keepAliveTimer);
     keepAliveTimer = undefined;
   }
 }
@@ -186,6 +224,9 @@ function releaseKeepAlive(): void {
  *
  * A wait with no deadline keeps the thread alive unless `keepAlive` is false: a watch that only feeds an
  * `AbortSignal` (like `AbortSignal.timeout()`) must not stop a worker from exiting.
+ *
+ * With `deathsSeen` (the registry's death count the caller read before its attempt) the wait also ends, with
+ * `'ok'`, when a thread's death is recorded.
  */
 export function parkAsync(
   view: Int32Array,
@@ -194,6 +235,7 @@ export function parkAsync(
   deadline: number,
   signal?: AbortSignal,
   keepAlive = true,
+  deathsSeen = -1,
 ): Promise<ParkResult> {
   if (signal?.aborted) return Promise.reject(signal.reason);
   if (Atomics.load(view, index) !== expected) return Promise.resolve('not-equal');
@@ -205,7 +247,8 @@ export function parkAsync(
     const holdsKeepAlive = !finite && keepAlive;
     const cleanup = (): void => {
       spot.waiters.delete(waiter);
-      if (finite) clearTimeout(timer);
+      if (spot.waiters.size === 0) activeSpots.delete(spot);
+      if (finite) clearTimer(timer);
       else if (holdsKeepAlive) releaseKeepAlive();
       signal?.removeEventListener('abort', onAbort);
     };
@@ -222,13 +265,17 @@ export function parkAsync(
     const onTimer = (): void => {
       // Node's timers may fire a little early on the performance.now() clock; a timeout never ends early.
       const left = remaining(deadline);
-      if (left > 0) timer = setTimeout(onTimer, Math.max(1, left));
+      if (left > 0) timer = setTimer(onTimer, Math.max(1, left));
       else waiter.settle('timed-out');
     };
-    if (finite) timer = setTimeout(onTimer, Math.max(1, remaining(deadline)));
+    if (finite) timer = setTimer(onTimer, Math.max(1, remaining(deadline)));
     else if (holdsKeepAlive) retainKeepAlive();
     signal?.addEventListener('abort', onAbort, { once: true });
     spot.waiters.add(waiter);
+    if (deathsSeen >= 0) {
+      activeSpots.add(spot);
+      armDeathWatch(deathsSeen);
+    }
     if (!spot.pumping) pump(spot, view, index, expected);
   });
 }
@@ -253,6 +300,15 @@ export interface WaitPlan {
   attempt(): number | true;
   /** Undoes the announcement once the wait ends, whichever way (finished, timed out, aborted). */
   leave?(): void;
+  /** Whether `attempt` may finish because a thread died: the wait then also tries again after every death. */
+  readonly watchesDeaths?: boolean;
+  /** A time (`performance.now()` clock) at which `attempt` wants to run again even if nothing woke it. */
+  readonly recheckAt?: number;
+}
+
+function parkUntil(plan: WaitPlan, deadline: number): number {
+  const recheck = plan.recheckAt;
+  return recheck !== undefined && recheck < deadline ? recheck : deadline;
 }
 
 /**
@@ -261,11 +317,21 @@ export interface WaitPlan {
  */
 export function waitSync(plan: WaitPlan, deadline: number): boolean {
   try {
+    if (!plan.watchesDeaths) {
+      for (;;) {
+        const expected = plan.attempt();
+        if (expected === true) return true;
+        if (remaining(deadline) <= 0) return false;
+        parkSync(plan.view, plan.index, expected, deadline);
+      }
+    }
     for (;;) {
+      const deaths = deathCount();
       const expected = plan.attempt();
       if (expected === true) return true;
       if (remaining(deadline) <= 0) return false;
-      parkSync(plan.view, plan.index, expected, deadline);
+      if (deathCount() !== deaths) continue;
+      parkSync(plan.view, plan.index, expected, Math.min(parkUntil(plan, deadline), now() + DEATH_POLL_MS));
     }
   } finally {
     plan.leave?.();
@@ -282,12 +348,15 @@ export async function waitAsync(
   signal?: AbortSignal,
   keepAlive = true,
 ): Promise<boolean> {
+  const watchesDeaths = plan.watchesDeaths === true;
   try {
     for (;;) {
+      const deaths = watchesDeaths ? deathCount() : -1;
       const expected = plan.attempt();
       if (expected === true) return true;
       if (remaining(deadline) <= 0) return false;
-      await parkAsync(plan.view, plan.index, expected, deadline, signal, keepAlive);
+      if (watchesDeaths && deathCount() !== deaths) continue;
+      await parkAsync(plan.view, plan.index, expected, parkUntil(plan, deadline), signal, keepAlive, deaths);
     }
   } finally {
     plan.leave?.();

@@ -18,7 +18,7 @@ import type { Redis } from 'ioredis';
 import { OwnerDiedError, TaskDoneError, TimeoutError } from '../errors';
 import { parseWait } from '../internal/options';
 import type { WaitOptions } from '../options';
-import { describe, Script } from './connection';
+import { describe, NO_THREAD, Script } from './connection';
 import { type Consumer, RedisQueue, type RedisQueueOptions } from './RedisQueue';
 import { type Attempt, POLL_MS, waitFor } from './waker';
 
@@ -261,7 +261,7 @@ export class RedisJoinableQueue<T = unknown> extends RedisQueue<T> {
       throw new OwnerDiedError(
         `${api}: ${abandoned} task(s) were lost: a consumer (${dead || 'another process'}) died between get() and ` +
           'taskDone() (delivery is at most once)',
-        dead,
+        NO_THREAD,
       );
     }
   }

@@ -42,6 +42,7 @@ import {
   channelOf,
   checkClientAndKey,
   checkConflict,
+  NO_THREAD,
   type RedisPrimitiveOptions,
   Script,
   timeoutError,
@@ -343,7 +344,7 @@ export class RedisLock implements MutexInterface {
         new OwnerDiedError(
           `${api}: the previous holder of ${JSON.stringify(this.key)} (${died}) died or lost its lease ` +
             'without releasing; the lock is now held by this caller: repair what it protects, then release()',
-          died,
+          NO_THREAD,
         ),
       );
     }

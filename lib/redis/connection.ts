@@ -28,6 +28,12 @@ export interface RedisPrimitiveOptions {
   unreachableTimeout?: number;
 }
 
+/**
+ * `OwnerDiedError.threadId` of a death reported across processes: there is no thread id (-1, what Node's
+ * `worker.threadId` reads after a worker's exit); the message names the lease or the consumer that died.
+ */
+export const NO_THREAD = -1;
+
 /** The default of {@link RedisPrimitiveOptions.unreachableTimeout}. */
 export const UNREACHABLE_TIMEOUT = 5000;
 

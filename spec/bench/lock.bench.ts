@@ -8,23 +8,43 @@ import { Mutex } from 'async-mutex';
 import { Lock, RLock } from '../../lib/index';
 import { type Bench, median, nsPerOp, nsPerOpAsync, workerResult } from './harness';
 
-export default async function lockBench(bench: Bench): Promise<void> {
-  const lock = new Lock();
-  const raw = new Int32Array(new SharedArrayBuffer(8));
-  const mutex = new Mutex();
-
-  const rawNs = nsPerOp((n) => {
+/** The ceiling of an uncontended acquire + release: a raw compare-exchange and store on `raw[1]`, in ns. */
+export function rawPairNs(raw: Int32Array): number {
+  return nsPerOp((n) => {
     for (let i = 0; i < n; i++) {
       if (Atomics.compareExchange(raw, 1, 0, 1) !== 0) throw new Error('raw word taken');
       Atomics.store(raw, 1, 0);
     }
   });
-  const syncNs = nsPerOp((n) => {
+}
+
+/** Uncontended `lock.acquireSync()` + `release()`, in ns. */
+export function lockSyncNs(lock: Lock): number {
+  return nsPerOp((n) => {
     for (let i = 0; i < n; i++) {
       lock.acquireSync();
       lock.release();
     }
   });
+}
+
+/** Uncontended `await lock.acquire()` + release, in ns. */
+export function lockAsyncNs(lock: Lock): Promise<number> {
+  return nsPerOpAsync(async (n) => {
+    for (let i = 0; i < n; i++) {
+      const release = await lock.acquire();
+      release();
+    }
+  });
+}
+
+export default async function lockBench(bench: Bench): Promise<void> {
+  const lock = new Lock();
+  const raw = new Int32Array(new SharedArrayBuffer(8));
+  const mutex = new Mutex();
+
+  const rawNs = rawPairNs(raw);
+  const syncNs = lockSyncNs(lock);
   const rlock = new RLock();
   const rlockSyncNs = nsPerOp((n) => {
     for (let i = 0; i < n; i++) {
@@ -44,12 +64,7 @@ export default async function lockBench(bench: Bench): Promise<void> {
       release();
     }
   });
-  const asyncNs = await nsPerOpAsync(async (n) => {
-    for (let i = 0; i < n; i++) {
-      const release = await lock.acquire();
-      release();
-    }
-  });
+  const asyncNs = await lockAsyncNs(lock);
   const runExclusiveNs = await nsPerOpAsync(async (n) => {
     for (let i = 0; i < n; i++) await lock.runExclusive(() => 0);
   });

@@ -44,6 +44,9 @@ export default async function semaphoreBench(bench: Bench): Promise<void> {
       sem.release(2);
     }
   }, opts);
+  const runSyncNs = nsPerOp((n) => {
+    for (let i = 0; i < n; i++) sem.runExclusiveSync(() => 0);
+  }, opts);
   const boundedNs = nsPerOp((n) => {
     for (let i = 0; i < n; i++) {
       bounded.acquireSync();
@@ -82,6 +85,7 @@ export default async function semaphoreBench(bench: Bench): Promise<void> {
         unit: 'ns/op',
         lowerIsBetter: true,
       },
+      { name: 'Semaphore.runExclusiveSync', value: runSyncNs, unit: 'ns/op', lowerIsBetter: true },
       {
         name: 'BoundedSemaphore.acquireSync + release',
         value: boundedNs,

@@ -6,18 +6,18 @@
  *
  * `SHARED_SYNC_SITE=site npx vitest run spec/docs/site.spec.ts` checks an already built site instead.
  *
- * Chromium is required: when /usr/bin/chromium is missing the suite fails (CI installs it; locally,
- * `apt-get install chromium`). No browser is ever downloaded.
+ * Chromium comes from spec/helpers/tools.ts (the global setup installs Debian's package when it is missing, or
+ * stops the run naming what to install). No browser is ever downloaded.
  */
 
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumPath } from '../helpers/tools';
 import { buildSite, type Guide, guides, type StaticServer, serve } from './site';
 
-const CHROMIUM = '/usr/bin/chromium';
 const BUILD_MS = 240_000;
 const STEP_MS = 20_000; // bound of every single browser wait
 const TEST_MS = 90_000;
@@ -29,11 +29,7 @@ let context: BrowserContext | undefined;
 
 beforeAll(
   async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium) to check the site`,
-      );
-    }
+    const executablePath = chromiumPath();
     if (process.env.SHARED_SYNC_SITE) {
       out = process.env.SHARED_SYNC_SITE; // an already built site, e.g. after `npm run docs`
     } else {
@@ -42,7 +38,7 @@ beforeAll(
     }
     server = await serve(out);
     browser = await chromium.launch({
-      executablePath: CHROMIUM,
+      executablePath,
       timeout: STEP_MS,
       args: [
         '--headless',
