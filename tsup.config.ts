@@ -7,8 +7,12 @@ const keepNames = (options: { keepNames?: boolean }): void => {
 
 export default defineConfig([
   {
-    entry: ['lib/index.ts'],
+    // The core and `shared-sync/redis` (its own entry, so that the core never loads ioredis).
+    entry: { index: 'lib/index.ts', 'redis/index': 'lib/redis/index.ts' },
     format: ['esm', 'cjs'],
+    // One copy of the shared modules (errors above all) for both entries, in CommonJS too: an error thrown by
+    // shared-sync/redis is an instance of the class exported by shared-sync.
+    splitting: true,
     dts: true,
     sourcemap: true,
     clean: true,

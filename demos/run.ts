@@ -1,22 +1,26 @@
 /**
  * Runs the demos: `npm run demo -- <name>` runs one, `npm run demos` (`--all`) runs all four in turn.
+ * `npm run demo -- tickets --redis` runs the processes-and-Redis variant of a demo that has one.
  * Exits non-zero when a demo failed to show its lesson (or crashed), or for an unknown name.
  * `npm run demo -- bank --web` serves the bank race as a live web page instead (see bank/web.ts).
  */
 import { painter } from './support/color';
 
 const DEMOS = ['bank', 'deadlock', 'tickets', 'countdown'] as const;
+/** Demos with a variant across processes on Redis (`demos/<name>/redis-main.ts`). */
+const REDIS_VARIANTS: readonly string[] = ['tickets'];
 type DemoName = (typeof DEMOS)[number];
 
 interface DemoModule {
   main(print?: (line: string) => void): Promise<boolean>;
 }
 
-async function runOne(name: DemoName): Promise<boolean> {
+async function runOne(name: DemoName, redis = false): Promise<boolean> {
   const paint = painter();
-  console.log(paint.bold(`── ${name} ${'─'.repeat(Math.max(0, 60 - name.length))}`));
+  const title = redis ? `${name} --redis` : name;
+  console.log(paint.bold(`── ${title} ${'─'.repeat(Math.max(0, 60 - title.length))}`));
   try {
-    const demo = (await import(`./${name}/main.ts`)) as DemoModule;
+    const demo = (await import(redis ? `./${name}/redis-main.ts` : `./${name}/main.ts`)) as DemoModule;
     const shown = await demo.main();
     console.log(shown ? paint.green(`${name}: lesson shown`) : paint.red(`${name}: lesson NOT shown`));
     return shown;
@@ -46,6 +50,7 @@ async function web(names: readonly string[], args: readonly string[]): Promise<n
 
 async function cli(args: readonly string[]): Promise<number> {
   const all = args.includes('--all');
+  const redis = args.includes('--redis');
   const names = all ? [...DEMOS] : args.filter((a, i) => !a.startsWith('-') && args[i - 1] !== '--port');
   if (args.includes('--web')) return web(names, args);
   const unknown = names.filter((n) => !(DEMOS as readonly string[]).includes(n));
@@ -56,10 +61,17 @@ async function cli(args: readonly string[]): Promise<number> {
     );
     return 2;
   }
+  const noVariant = redis ? names.filter((n) => !REDIS_VARIANTS.includes(n)) : [];
+  if (noVariant.length > 0) {
+    console.error(
+      `no --redis variant of: ${noVariant.join(', ')} (there is one of: ${REDIS_VARIANTS.join(', ')})`,
+    );
+    return 2;
+  }
   let failed = 0;
   for (const [i, name] of names.entries()) {
     if (i > 0) console.log('');
-    if (!(await runOne(name as DemoName))) failed++;
+    if (!(await runOne(name as DemoName, redis))) failed++;
   }
   if (names.length > 1) {
     console.log('');

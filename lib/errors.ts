@@ -333,3 +333,31 @@ export class LockOrderError extends SharedSyncError {
     this.otherThreadId = detail.otherThreadId;
   }
 }
+
+/**
+ * Thrown by the `shared-sync/redis` primitives when Redis cannot be reached (connection refused, closed or
+ * lost) within the call's timeout, or within `unreachableTimeout` when the call has none. A put that fails
+ * this way may or may not have been applied, as with any network call whose reply never came.
+ *
+ * @example
+ * ```ts
+ * import { RedisUnavailableError } from 'shared-sync';
+ * const err = new RedisUnavailableError('RedisLock.acquire: Redis is unreachable (connection closed)');
+ * console.log(err instanceof RedisUnavailableError); // true
+ * ```
+ */
+export class RedisUnavailableError extends SharedSyncError {}
+
+/**
+ * Thrown by the `shared-sync/redis` primitives when their key already holds something else: another kind of
+ * primitive (a `RedisQueue` where a `RedisEvent` is asked for), the same kind created with other parameters
+ * (another `maxsize`), or a Redis value this library did not write. Nothing is changed.
+ *
+ * @example
+ * ```ts
+ * import { RedisKeyConflictError } from 'shared-sync';
+ * const err = new RedisKeyConflictError('RedisEvent: key "jobs" holds a RedisQueue');
+ * console.log(err instanceof RedisKeyConflictError); // true
+ * ```
+ */
+export class RedisKeyConflictError extends SharedSyncError {}

@@ -19,7 +19,10 @@ beforeAll(async () => {
   const cache = join(process.cwd(), 'node_modules', '.cache');
   mkdirSync(cache, { recursive: true });
   outDir = mkdtempSync(join(cache, 'shared-sync-build-'));
-  await build({ ...(config as Options), outDir, dts: false, sourcemap: false, silent: true });
+  // Every configuration of tsup.config.ts (the Node entries and the browsers' standalone file), into one folder.
+  for (const options of config as Options[]) {
+    await build({ ...options, outDir, dts: false, sourcemap: false, silent: true, clean: false });
+  }
 }, 120_000);
 
 afterAll(() => {
@@ -29,10 +32,14 @@ afterAll(() => {
 const CLASSES = ['Lock', 'RLock', 'Semaphore', 'BoundedSemaphore', 'Condition', 'Event', 'Barrier', 'Queue'];
 
 describe('the built package', () => {
-  it('keeps every class name in the ESM and the CommonJS build', async () => {
+  it('keeps every class name in the ESM, the CommonJS and the standalone build', async () => {
     const esm = (await import(pathToFileURL(join(outDir, 'index.js')).href)) as Record<string, unknown>;
     const cjs = createRequire(import.meta.url)(join(outDir, 'index.cjs')) as Record<string, unknown>;
-    for (const mod of [esm, cjs]) {
+    const standalone = (await import(pathToFileURL(join(outDir, 'standalone.js')).href)) as Record<
+      string,
+      unknown
+    >;
+    for (const mod of [esm, cjs, standalone]) {
       for (const name of [...CLASSES, 'JoinableQueue', 'OwnerDiedError', 'DeadlockError']) {
         expect((mod[name] as { name: string }).name).toBe(name);
       }

@@ -166,7 +166,7 @@ function compilerOptions(): ts.CompilerOptions {
     ...parsed.options,
     noEmit: true,
     baseUrl: root,
-    paths: { 'shared-sync': ['lib/index.ts'] },
+    paths: { 'shared-sync': ['lib/index.ts'], 'shared-sync/redis': ['lib/redis/index.ts'] },
     // A block without imports that uses top-level await is still a module.
     moduleDetection: ts.ModuleDetectionKind.Force,
     noUnusedLocals: false,

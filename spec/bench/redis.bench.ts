@@ -1,0 +1,168 @@
+/**
+ * shared-sync/redis against what users would write without it, on a private redis-server started here
+ * (127.0.0.1, persistence off), in the same run:
+ * - `RedisLock` acquire + release next to redis-semaphore's `Mutex` acquire + release (the engine under it);
+ * - `RedisQueue` put + get of a freshly built small object next to bare `LPUSH` + `BRPOP` of its JSON through
+ *   ioredis, one at a time (latency) and 100 in flight (throughput).
+ * Each figure is measured in several runs, interleaved with its peer's, and printed as min / median / max; the
+ * ratios compare medians.
+ */
+
+import { Redis } from 'ioredis';
+import { Mutex } from 'redis-semaphore';
+import { startRedisServer } from '../../demos/support/redis-server';
+import { RedisLock, RedisQueue } from '../../lib/redis';
+import type { Bench, Row } from './harness';
+import { median } from './harness';
+
+const RUNS = 7;
+
+interface Job {
+  id: number;
+  name: string;
+  tags: string[];
+  at: number;
+}
+
+function job(i: number): Job {
+  return { id: i, name: `job-${i}`, tags: ['thumbnail', i % 2 ? 'png' : 'jpg'], at: Date.now() };
+}
+
+/** Runs each body `RUNS` times, interleaved, each run `ops` operations; returns ops/s per run. */
+async function measure(bodies: Record<string, (ops: number) => Promise<void>>, ops: number) {
+  const names = Object.keys(bodies);
+  for (const name of names) await bodies[name](ops); // warm-up (JIT, script cache), not counted
+  const rates: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (let run = 0; run < RUNS; run++) {
+    for (const name of names) {
+      const t0 = performance.now();
+      await bodies[name](ops);
+      rates[name].push((ops * 1000) / (performance.now() - t0));
+    }
+  }
+  return rates;
+}
+
+function spread(rates: Record<string, number[]>): void {
+  for (const [name, values] of Object.entries(rates)) {
+    const sorted = [...values].sort((a, b) => a - b);
+    const f = (v: number) => `${Math.round(v)}`.padStart(7);
+    console.log(
+      `  ${name.padEnd(44)} ops/s min ${f(sorted[0])}  median ${f(median(sorted))}  max ${f(sorted[sorted.length - 1])}`,
+    );
+  }
+}
+
+function rows(rates: Record<string, number[]>): Row[] {
+  return Object.entries(rates).map(([name, values]) => ({
+    name,
+    value: median(values),
+    unit: 'ops/s',
+    lowerIsBetter: false,
+  }));
+}
+
+export default async function redisBench(bench: Bench): Promise<void> {
+  const server = await startRedisServer();
+  const redis = new Redis(server.port, server.host);
+  const other = new Redis(server.port, server.host);
+  try {
+    await redis.ping();
+    await other.ping();
+
+    // ---- Lock
+    const lock = new RedisLock(redis, 'bench-lock');
+    const mutex = new Mutex(other, 'bench-mutex');
+    const lockRates = await measure(
+      {
+        'redis-semaphore Mutex acquire+release': async (ops) => {
+          for (let i = 0; i < ops; i++) {
+            await mutex.acquire();
+            await mutex.release();
+          }
+        },
+        'RedisLock acquire+release': async (ops) => {
+          for (let i = 0; i < ops; i++) {
+            const release = await lock.acquire();
+            release();
+          }
+          await lock.locked(); // the last release has reached Redis
+        },
+        'RedisLock runExclusive': async (ops) => {
+          for (let i = 0; i < ops; i++) await lock.runExclusive(() => 0);
+          await lock.locked();
+        },
+      },
+      300,
+    );
+    console.log('\nRedisLock vs redis-semaphore Mutex, uncontended, one process (min/median/max of 7 runs)');
+    spread(lockRates);
+    bench.section('Redis lock: acquire + release, uncontended', rows(lockRates), {
+      baseline: 'redis-semaphore Mutex acquire+release',
+      target: 'RedisLock within 1.2x of redis-semaphore Mutex (issue 14)',
+    });
+
+    // ---- Queue, one at a time
+    const queue = new RedisQueue<Job>(redis, 'bench-queue');
+    const bareKey = 'bench-bare';
+    const sequential = await measure(
+      {
+        'LPUSH+BRPOP (JSON), one at a time': async (ops) => {
+          for (let i = 0; i < ops; i++) {
+            await other.lpush(bareKey, JSON.stringify(job(i)));
+            const popped = await other.brpop(bareKey, 0);
+            if (!popped || (JSON.parse(popped[1]) as Job).id !== i)
+              throw new Error('bench: bare queue lost an item');
+          }
+        },
+        'RedisQueue put+get, one at a time': async (ops) => {
+          for (let i = 0; i < ops; i++) {
+            await queue.put(job(i));
+            if ((await queue.get()).id !== i) throw new Error('bench: RedisQueue lost an item');
+          }
+        },
+      },
+      300,
+    );
+    console.log('\nRedisQueue vs bare LPUSH/BRPOP, one item at a time (min/median/max of 7 runs)');
+    spread(sequential);
+    bench.section('Redis queue: put + get, one at a time', rows(sequential), {
+      baseline: 'LPUSH+BRPOP (JSON), one at a time',
+      target: 'RedisQueue within 1.2x of bare LPUSH/BRPOP (issue 14)',
+    });
+
+    // ---- Queue, 100 in flight
+    const BATCH = 100;
+    const pipelined = await measure(
+      {
+        'LPUSH+BRPOP (JSON), 100 in flight': async (ops) => {
+          for (let done = 0; done < ops; done += BATCH) {
+            await Promise.all(
+              Array.from({ length: BATCH }, (_, i) => other.lpush(bareKey, JSON.stringify(job(i)))),
+            );
+            const popped = await Promise.all(Array.from({ length: BATCH }, () => other.brpop(bareKey, 0)));
+            for (const p of popped) if (!p) throw new Error('bench: bare queue lost an item');
+            for (const p of popped) JSON.parse((p as [string, string])[1]);
+          }
+        },
+        'RedisQueue put+get, 100 in flight': async (ops) => {
+          for (let done = 0; done < ops; done += BATCH) {
+            await Promise.all(Array.from({ length: BATCH }, (_, i) => queue.put(job(i))));
+            await Promise.all(Array.from({ length: BATCH }, () => queue.get()));
+          }
+        },
+      },
+      2000,
+    );
+    console.log('\nRedisQueue vs bare LPUSH/BRPOP, 100 in flight (min/median/max of 7 runs)');
+    spread(pipelined);
+    bench.section('Redis queue: put + get, 100 in flight', rows(pipelined), {
+      baseline: 'LPUSH+BRPOP (JSON), 100 in flight',
+      target: 'RedisQueue within 1.2x of bare LPUSH/BRPOP (issue 14)',
+    });
+  } finally {
+    await redis.quit();
+    await other.quit();
+    await server.stop();
+  }
+}
