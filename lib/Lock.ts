@@ -413,6 +413,8 @@ export class Lock implements MutexInterface {
    * @param callback - The critical section; may be async.
    * @param options - A priority, or `{ timeout, signal, priority }` for the acquire.
    * @returns What `callback` returned.
+   * @throws {@link OwnerDiedError} when the holder died holding the lock: the callback did not run, the lock
+   *   was released again, and a retry works.
    *
    * @example
    * ```ts
@@ -433,6 +435,8 @@ export class Lock implements MutexInterface {
    * @param callback - The critical section.
    * @param timeout - Milliseconds to wait for the lock at most.
    * @returns What `callback` returned.
+   * @throws {@link OwnerDiedError} when the holder died holding the lock: the callback did not run, the lock
+   *   was released again, and a retry works.
    * @throws {@link TimeoutError} when the lock could not be acquired in time (the callback did not run).
    *
    * @example
@@ -454,6 +458,8 @@ export class Lock implements MutexInterface {
    *
    * @param timeout - Milliseconds to wait at most.
    * @throws {@link TimeoutError} when the lock could not be acquired in time.
+   * @throws {@link OwnerDiedError} when the holder died holding the lock: no guard is returned, the
+   *   lock was released again, and a retry works.
    *
    * @example
    * ```ts

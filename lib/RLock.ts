@@ -498,6 +498,8 @@ export class RLock implements MutexInterface {
    * block.
    *
    * @throws {@link TimeoutError} when the lock could not be acquired in time.
+   * @throws {@link OwnerDiedError} when the holder died holding the lock: no guard is returned, the
+   *   lock was released again, and a retry works.
    *
    * @example
    * ```ts

@@ -129,7 +129,7 @@ describe('Lock.from and revive', () => {
     ],
     [
       'a buffer holding no primitive',
-      { buffer: new SharedArrayBuffer(64), byteOffset: 0 },
+      { buffer: new SharedArrayBuffer(Lock.byteLength), byteOffset: 0 },
       /holds no primitive/,
     ],
     ['the clone of an RLock', structuredClone(new RLock()), /got a clone of an RLock/],

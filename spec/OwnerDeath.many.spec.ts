@@ -14,7 +14,7 @@ import type { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nextMessage } from '../demos/support/ts-worker';
 import { Lock, OwnerDiedError } from '../lib/index';
-import { deathCount, RING_SIZE } from '../lib/internal/registry';
+import { deathCount, RING_SIZE, registryBuffer } from '../lib/internal/registry';
 import { asyncWaitStats } from '../lib/internal/wait';
 import { bundleLibrary, type LibraryBundle } from './helpers/bundle';
 
@@ -50,11 +50,7 @@ afterAll(async () => {
 
 /** The registry's shared buffer, as every thread of the process reaches it. */
 function registryBytes(): number {
-  const state = (globalThis as Record<symbol, { view: Int32Array } | undefined>)[
-    Symbol.for('shared-sync.registry.v1')
-  ];
-  if (!state) throw new Error('no registry on globalThis');
-  return state.view.buffer.byteLength;
+  return registryBuffer().byteLength;
 }
 
 /** The heap after full collections; awaited, so that objects only this task's WeakRefs kept can go. */

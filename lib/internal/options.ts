@@ -8,7 +8,7 @@
 import { OwnerDiedError, TimeoutError } from '../errors';
 import type { AcquireOptions, Guard, MutexOptions, Releaser, WaitOptions } from '../options';
 import { describe } from './shared';
-import { checkSignal, deadlineOf } from './wait';
+import { assertCanBlock, checkSignal, deadlineOf, mayBlock } from './wait';
 
 /** A parsed {@link AcquireOptions}. */
 export interface ParsedWait {
@@ -102,6 +102,8 @@ export function ownerDied(api: string, died: number): OwnerDiedError {
  * the {@link OwnerDiedError} passed on (a retry then works).
  */
 function acquireScoped(lock: BlockingLock, timeout: number | undefined, api: string): void {
+  // Named after the scoped form (`Lock.runExclusiveSync` → `await lock.runExclusive(callback)`), not acquireSync.
+  if (!mayBlock) assertCanBlock(api, scopedAsyncForm(api));
   let acquired: boolean;
   try {
     acquired = lock.acquireSync(timeout);
@@ -110,6 +112,15 @@ function acquireScoped(lock: BlockingLock, timeout: number | undefined, api: str
     throw err;
   }
   if (!acquired) throw timedOut(api, timeout);
+}
+
+/** The async form to name when a scoped sync form may not block: `RLock.guardSync` → `await rlock.guard()`. */
+function scopedAsyncForm(api: string): string {
+  const [owner, method] = api.split('.');
+  const variable = owner === 'RLock' ? 'rlock' : owner.charAt(0).toLowerCase() + owner.slice(1);
+  return method === 'runExclusiveSync'
+    ? `await ${variable}.runExclusive(callback)`
+    : `await ${variable}.guard()`;
 }
 
 /** Python's `with lock:` — `callback` between a blocking acquire and a release, also when it throws. */

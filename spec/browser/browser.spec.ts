@@ -331,17 +331,6 @@ describe.each([
         'Value.getLock().acquireSync': 'acquire',
         'SharedArray.getLock().acquireSync': 'acquire',
       };
-      // Lock.ts and RLock.ts check blocking in acquireSync only, so these name `acquire()` (an async form, not
-      // the matching one) and start with `…acquireSync`; to be fixed there (both files are being reworked for
-      // issue 10), then this list goes. (RLock.acquireRestoreSync is left out: it does not check at all yet.)
-      for (const call of [
-        'Lock.runExclusiveSync',
-        'Lock.guardSync',
-        'RLock.runExclusiveSync',
-        'RLock.guardSync',
-      ]) {
-        asyncForms[call] = 'acquire';
-      }
       expect(Object.keys(value.thrown).sort()).toEqual(Object.keys(asyncForms).sort());
       for (const [call, asyncForm] of Object.entries(asyncForms)) {
         const thrown = value.thrown[call];
