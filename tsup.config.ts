@@ -1,10 +1,5 @@
 import { defineConfig } from 'tsup';
 
-// Class names users see in logs, debuggers and errors: `Lock`, not esbuild's renamed `_Lock`.
-const keepNames = (options: { keepNames?: boolean }): void => {
-  options.keepNames = true;
-};
-
 export default defineConfig([
   {
     // The core and `shared-sync/redis` (its own entry, so that the core never loads ioredis).
@@ -18,7 +13,6 @@ export default defineConfig([
     clean: true,
     target: 'node20',
     tsconfig: 'tsconfig.build.json',
-    esbuildOptions: keepNames,
   },
   {
     // dist/standalone.js: one ES module with async-mutex inside, loaded by URL in browsers without a bundler,
@@ -30,6 +24,5 @@ export default defineConfig([
     sourcemap: true,
     target: 'es2022',
     tsconfig: 'tsconfig.build.json',
-    esbuildOptions: keepNames,
   },
 ]);

@@ -61,7 +61,15 @@
 import { Condition } from './Condition';
 import { BrokenBarrierError, OwnerDiedError } from './errors';
 import { deathCount, isDead } from './internal/registry';
-import { allocate, attach, defineKind, describe, type Placement, registerReviver } from './internal/shared';
+import {
+  allocate,
+  attach,
+  defineKind,
+  describe,
+  keepClassName,
+  type Placement,
+  registerReviver,
+} from './internal/shared';
 import { currentThreadId } from './internal/thread';
 import { assertCanBlock, checkTimeout, deadlineOf, mayBlock, remaining } from './internal/wait';
 import { parseWaitOptions } from './internal/waitOptions';
@@ -172,6 +180,10 @@ function checkOptions(options: unknown, api: string): BarrierOptions {
  * ```
  */
 export class Barrier {
+  static {
+    keepClassName(Barrier, 'Barrier');
+  }
+
   /** The shared memory the barrier's state lives in; carried to other threads by structured clone. */
   readonly buffer: SharedArrayBuffer;
   /** Where in {@link Barrier.buffer} the barrier lives. */

@@ -33,7 +33,14 @@
 
 import { CancelledError } from './errors';
 import { parseWait } from './internal/options';
-import { allocate, attach, defineKind, type Placement, registerReviver } from './internal/shared';
+import {
+  allocate,
+  attach,
+  defineKind,
+  keepClassName,
+  type Placement,
+  registerReviver,
+} from './internal/shared';
 import { assertCanBlock, checkTimeout, mayBlock, SPIN_LIMIT } from './internal/wait';
 import type { WaitOptions } from './options';
 import { initializeRawValue, RawValue } from './Value';
@@ -86,6 +93,10 @@ function utf8Prefix(bytes: Uint8Array, max: number): Uint8Array {
  * ```
  */
 export class CancelFlag {
+  static {
+    keepClassName(CancelFlag, 'CancelFlag');
+  }
+
   /** The shared memory the flag lives in; carried to other threads by structured clone. */
   readonly buffer: SharedArrayBuffer;
   /** Where in {@link CancelFlag.buffer} the flag lives. */

@@ -86,6 +86,7 @@ import {
   attach,
   defineKind,
   describe,
+  keepClassName,
   type Placement,
   registerReviver,
   revive,
@@ -204,6 +205,10 @@ function isConditionLock(value: unknown): value is ConditionLock {
  * ```
  */
 export class Condition {
+  static {
+    keepClassName(Condition, 'Condition');
+  }
+
   /** The shared memory the condition's words live in; carried to other threads by structured clone. */
   readonly buffer: SharedArrayBuffer;
   /** Where in {@link Condition.buffer} the condition lives. */

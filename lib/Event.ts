@@ -30,7 +30,14 @@
  * @module
  */
 
-import { allocate, attach, defineKind, type Placement, registerReviver } from './internal/shared';
+import {
+  allocate,
+  attach,
+  defineKind,
+  keepClassName,
+  type Placement,
+  registerReviver,
+} from './internal/shared';
 import {
   assertCanBlock,
   checkTimeout,
@@ -77,6 +84,10 @@ function isSetWord(word: number): boolean {
  * ```
  */
 export class Event {
+  static {
+    keepClassName(Event, 'Event');
+  }
+
   /** The shared memory the event lives in; carried to other threads by structured clone. */
   readonly buffer: SharedArrayBuffer;
   /** Where in {@link Event.buffer} the event lives. */

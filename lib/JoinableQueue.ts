@@ -30,7 +30,7 @@
 import { TaskDoneError, TimeoutError } from './errors';
 import { parseWait } from './internal/options';
 import { JOINERS, PUT_ITEMS, TASKS_DONE } from './internal/ring';
-import { defineKind, type Kind, type Placement, registerReviver } from './internal/shared';
+import { defineKind, type Kind, keepClassName, type Placement, registerReviver } from './internal/shared';
 import {
   assertCanBlock,
   checkTimeout,
@@ -72,6 +72,10 @@ const KIND = defineKind('JoinableQueue', 13, HEADER_BYTES);
  * ```
  */
 export class JoinableQueue<T = unknown> extends Queue<T> {
+  static {
+    keepClassName(JoinableQueue, 'JoinableQueue');
+  }
+
   /** @internal */
   protected static override readonly kind: Kind = KIND;
 

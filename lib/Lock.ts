@@ -53,7 +53,14 @@ import {
   runHoldingSync,
   scopedAcquire,
 } from './internal/options';
-import { allocate, attach, defineKind, type Placement, registerReviver } from './internal/shared';
+import {
+  allocate,
+  attach,
+  defineKind,
+  keepClassName,
+  type Placement,
+  registerReviver,
+} from './internal/shared';
 import { type Resource, type Turnstile, turnstileOf } from './internal/turnstile';
 import { assertCanBlock, checkTimeout, deadlineOf, mayBlock, waitAsync, waitSync } from './internal/wait';
 import type { AcquireOptions, Guard, MutexOptions, Releaser } from './options';
@@ -102,6 +109,10 @@ const HAND_OVER_BURST = 8;
  * ```
  */
 export class Lock implements MutexInterface {
+  static {
+    keepClassName(Lock, 'Lock');
+  }
+
   /** The shared memory the lock lives in; carried to other threads by structured clone. */
   readonly buffer: SharedArrayBuffer;
   /** Where in {@link Lock.buffer} the lock lives. */

@@ -44,6 +44,7 @@ import {
   attach,
   defineKind,
   type Kind,
+  keepClassName,
   type Placement,
   registerReviver,
 } from './internal/shared';
@@ -182,6 +183,10 @@ function parseQueueWait(options: WaitOptions | undefined, api: string): ReturnTy
  * ```
  */
 export class Queue<T = unknown> implements AsyncIterable<T> {
+  static {
+    keepClassName(Queue, 'Queue');
+  }
+
   /** The shared memory the queue lives in; carried to other threads by structured clone. */
   readonly buffer: SharedArrayBuffer;
   /** Where in {@link Queue.buffer} the queue lives. */

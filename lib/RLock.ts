@@ -77,7 +77,14 @@ import {
   runHoldingSync,
   scopedAcquire,
 } from './internal/options';
-import { allocate, attach, defineKind, type Placement, registerReviver } from './internal/shared';
+import {
+  allocate,
+  attach,
+  defineKind,
+  keepClassName,
+  type Placement,
+  registerReviver,
+} from './internal/shared';
 import { currentThreadId } from './internal/thread';
 import { type Resource, type Turnstile, turnstileOf } from './internal/turnstile';
 import { assertCanBlock, checkTimeout, deadlineOf, mayBlock, waitAsync, waitSync } from './internal/wait';
@@ -119,6 +126,10 @@ const NO_OWNER = 0;
  * ```
  */
 export class RLock implements MutexInterface {
+  static {
+    keepClassName(RLock, 'RLock');
+  }
+
   /** The shared memory the lock lives in; carried to other threads by structured clone. */
   readonly buffer: SharedArrayBuffer;
   /** Where in {@link RLock.buffer} the lock lives. */

@@ -77,7 +77,15 @@ import { E_CANCELED, type SemaphoreInterface } from 'async-mutex';
 import { SemaphoreOverflowError, TimeoutError } from './errors';
 import { guardOf, parseWait } from './internal/options';
 import { deathCount, isDead } from './internal/registry';
-import { allocate, attach, defineKind, type Kind, type Placement, registerReviver } from './internal/shared';
+import {
+  allocate,
+  attach,
+  defineKind,
+  type Kind,
+  keepClassName,
+  type Placement,
+  registerReviver,
+} from './internal/shared';
 import { currentThreadId } from './internal/thread';
 import { type Resource, type Turnstile, turnstileOf } from './internal/turnstile';
 import {
@@ -236,6 +244,10 @@ const takenValues = new WeakMap<Turnstile, number[]>();
  * ```
  */
 export class Semaphore implements SemaphoreInterface {
+  static {
+    keepClassName(Semaphore, 'Semaphore');
+  }
+
   /** The shared memory the semaphore lives in; carried to other threads by structured clone. */
   readonly buffer: SharedArrayBuffer;
   /** Where in {@link Semaphore.buffer} the semaphore lives. */
@@ -936,6 +948,10 @@ export class Semaphore implements SemaphoreInterface {
  * ```
  */
 export class BoundedSemaphore extends Semaphore {
+  static {
+    keepClassName(BoundedSemaphore, 'BoundedSemaphore');
+  }
+
   /**
    * Creates a bounded semaphore with `value` permits, which is also its bound, in a fresh `SharedArrayBuffer`.
    *

@@ -32,7 +32,15 @@ import {
   type ValueOf,
   type ValueType,
 } from './internal/cell';
-import { allocate, attach, defineKind, type Kind, type Placement, registerReviver } from './internal/shared';
+import {
+  allocate,
+  attach,
+  defineKind,
+  type Kind,
+  keepClassName,
+  type Placement,
+  registerReviver,
+} from './internal/shared';
 import { type AnyLock, type LockOptions, lockOf, receivedLockOf } from './Value';
 
 const RAW_KIND = defineKind('RawArray', 10, 16);
@@ -151,6 +159,10 @@ const ARRAY_APIS = apisOf('Array');
  * ```
  */
 export class RawArray<T extends ValueType = ValueType> implements Iterable<ValueOf<T>> {
+  static {
+    keepClassName(RawArray, 'RawArray');
+  }
+
   /** The shared memory the array lives in; carried to other threads by structured clone. */
   readonly buffer: SharedArrayBuffer;
   /** Where in {@link RawArray.buffer} the array lives. */
@@ -456,6 +468,10 @@ registerReviver(RAW_KIND, (received) => RawArray.from(received));
  * ```
  */
 export class SharedArray<T extends ValueType = ValueType> extends RawArray<T> {
+  static {
+    keepClassName(SharedArray, 'SharedArray');
+  }
+
   /** The lock; carried to other threads with the array. Same as {@link SharedArray.getLock}. */
   readonly lock!: AnyLock;
 

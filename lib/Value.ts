@@ -46,6 +46,7 @@ import {
   defineKind,
   initialize,
   type Kind,
+  keepClassName,
   type Placement,
   registerReviver,
   revive,
@@ -162,6 +163,10 @@ function typeAt(at: Placement): CellType | undefined {
  * ```
  */
 export class RawValue<T extends ValueType = ValueType> {
+  static {
+    keepClassName(RawValue, 'RawValue');
+  }
+
   /** The shared memory the value lives in; carried to other threads by structured clone. */
   readonly buffer: SharedArrayBuffer;
   /** Where in {@link RawValue.buffer} the value lives. */
@@ -738,6 +743,10 @@ export function receivedLockOf(received: unknown, api: string): AnyLock {
  * ```
  */
 export class Value<T extends ValueType = ValueType> extends RawValue<T> {
+  static {
+    keepClassName(Value, 'Value');
+  }
+
   /** The lock; carried to other threads with the value. Same as {@link Value.getLock}. */
   readonly lock!: AnyLock;
 

@@ -213,3 +213,12 @@ function reviveValue(value: unknown, seen: Map<object, unknown>): unknown {
   for (const key of Object.keys(value)) out[key] = reviveValue((value as Record<string, unknown>)[key], seen);
   return out;
 }
+
+/**
+ * Gives a class its own name back in the published build: the bundler renames a class that refers to itself
+ * (`var Lock = class _Lock`), and users see `Class.name` in logs, debuggers and `util.inspect`. Called from a
+ * static block (esbuild's `keepNames` would do it too, but wraps every named closure of the hot paths as well).
+ */
+export function keepClassName(cls: abstract new (...args: never[]) => unknown, name: string): void {
+  if (cls.name !== name) Object.defineProperty(cls, 'name', { value: name, configurable: true });
+}

@@ -17,6 +17,7 @@
 import type { Redis } from 'ioredis';
 import { CancelledError } from '../errors';
 import { parseWait } from '../internal/options';
+import { keepClassName } from '../internal/shared';
 import type { WaitOptions } from '../options';
 import {
   channelOf,
@@ -67,6 +68,10 @@ interface FlagState {
  * ```
  */
 export class RedisCancelFlag {
+  static {
+    keepClassName(RedisCancelFlag, 'RedisCancelFlag');
+  }
+
   /** The ioredis client. */
   readonly redis: Redis;
   /** The key that names this flag in Redis. */

@@ -13,6 +13,7 @@
  */
 
 import type { Redis } from 'ioredis';
+import { keepClassName } from '../internal/shared';
 import { parseWaitOptions } from '../internal/waitOptions';
 import type { WaitOptions } from '../options';
 import {
@@ -55,6 +56,10 @@ return {1, redis.call('hget', meta, 'flag') and 1 or 0}
  * ```
  */
 export class RedisEvent {
+  static {
+    keepClassName(RedisEvent, 'RedisEvent');
+  }
+
   /** The ioredis client. */
   readonly redis: Redis;
   /** The key that names this event in Redis. */

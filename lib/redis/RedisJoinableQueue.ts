@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { OwnerDiedError, TaskDoneError, TimeoutError } from '../errors';
 import { parseWait } from '../internal/options';
+import { keepClassName } from '../internal/shared';
 import type { WaitOptions } from '../options';
 import { describe, NO_THREAD, Script } from './connection';
 import { type Consumer, RedisQueue, type RedisQueueOptions } from './RedisQueue';
@@ -92,6 +93,10 @@ export interface RedisJoinableQueueOptions extends RedisQueueOptions {
  * ```
  */
 export class RedisJoinableQueue<T = unknown> extends RedisQueue<T> {
+  static {
+    keepClassName(RedisJoinableQueue, 'RedisJoinableQueue');
+  }
+
   /** @internal */
   static override readonly kind: string = 'RedisJoinableQueue';
   readonly #consumer: Consumer;

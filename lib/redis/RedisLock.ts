@@ -36,6 +36,7 @@ import type { Redis } from 'ioredis';
 import { TimeoutError as LeaseTimeoutError, type LostLockError, Mutex } from 'redis-semaphore';
 import { LockNotHeldError, OwnerDiedError, TimeoutError } from '../errors';
 import { guardOf, onceReleaser, parseWait } from '../internal/options';
+import { keepClassName } from '../internal/shared';
 import { remaining } from '../internal/wait';
 import type { AcquireOptions, Guard, Releaser, WaitOptions } from '../options';
 import {
@@ -134,6 +135,10 @@ interface Held {
  * ```
  */
 export class RedisLock implements MutexInterface {
+  static {
+    keepClassName(RedisLock, 'RedisLock');
+  }
+
   /** The ioredis client. */
   readonly redis: Redis;
   /** The key that names this lock in Redis. */

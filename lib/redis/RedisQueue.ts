@@ -28,6 +28,7 @@ import type { Redis } from 'ioredis';
 import { QueueClosedError, QueueEmptyError, QueueFullError } from '../errors';
 import { decode, encode, type ItemType } from '../internal/codec';
 import { parseWait } from '../internal/options';
+import { keepClassName } from '../internal/shared';
 import type { WaitOptions } from '../options';
 import {
   channelOf,
@@ -137,6 +138,10 @@ export interface Consumer {
  * ```
  */
 export class RedisQueue<T = unknown> implements AsyncIterable<T> {
+  static {
+    keepClassName(RedisQueue, 'RedisQueue');
+  }
+
   /** The kind recorded in Redis (and the name in messages). @internal */
   static readonly kind: string = 'RedisQueue';
   /** The ioredis client. */

@@ -20,6 +20,7 @@ import type { Redis } from 'ioredis';
 import { TimeoutError as LeaseTimeoutError, MultiSemaphore } from 'redis-semaphore';
 import { SemaphoreOverflowError, TimeoutError } from '../errors';
 import { type ParsedWait, parseWait } from '../internal/options';
+import { keepClassName } from '../internal/shared';
 import { remaining } from '../internal/wait';
 import type { AcquireOptions, Guard, Releaser, WaitOptions } from '../options';
 import {
@@ -77,6 +78,10 @@ interface Held {
  * ```
  */
 export class RedisSemaphore implements SemaphoreInterface {
+  static {
+    keepClassName(RedisSemaphore, 'RedisSemaphore');
+  }
+
   /** The ioredis client. */
   readonly redis: Redis;
   /** The key that names this semaphore in Redis. */

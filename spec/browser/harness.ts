@@ -10,7 +10,6 @@ import { cpSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { root } from '../docs/examples';
-import { STEP_MS } from '../helpers/chromium';
 
 export { launchChromium, openPage, STEP_MS } from '../helpers/chromium';
 
