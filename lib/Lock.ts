@@ -119,6 +119,7 @@ export class Lock implements MutexInterface {
   readonly byteOffset: number;
   readonly #view: Int32Array;
   #turnstileCache: Turnstile | undefined;
+  #cancelError: unknown = E_CANCELED;
   #plan: LockPlan | undefined;
   #keepPlan: LockPlan | undefined;
   #keepAsyncPlan: LockPlan | undefined;
@@ -139,7 +140,8 @@ export class Lock implements MutexInterface {
   constructor(placed: typeof PLACED, placement: Placement);
   constructor(options?: MutexOptions | typeof PLACED, placement?: Placement) {
     if (options !== PLACED) {
-      const name = parseMutexOptions(options, 'Lock');
+      const { name, cancelError } = parseMutexOptions(options, 'Lock');
+      this.#cancelError = cancelError ?? E_CANCELED;
       placement = allocate(KIND);
       initMutex(new Int32Array(placement.buffer, placement.byteOffset, WORDS), STATE, NAME, 'Lock', name);
     }
@@ -525,8 +527,9 @@ export class Lock implements MutexInterface {
   }
 
   /**
-   * Rejects every pending async acquirer *of this thread* with `async-mutex`'s `E_CANCELED`, as
-   * `Mutex.cancel()` does. Holders and other threads' waiters are not affected.
+   * Rejects every pending async acquirer *of this thread* with `async-mutex`'s `E_CANCELED` (or the
+   * `cancelError` this handle was created with), as `Mutex.cancel()` does. Holders and other threads' waiters
+   * are not affected.
    *
    * @example
    * ```ts
@@ -540,7 +543,7 @@ export class Lock implements MutexInterface {
    * ```
    */
   cancel(): void {
-    this.#turnstile().cancel(E_CANCELED);
+    this.#turnstile().cancel(this.#cancelError);
   }
 }
 

@@ -136,6 +136,7 @@ export class RLock implements MutexInterface {
   readonly byteOffset: number;
   readonly #view: Int32Array;
   #turnstileCache: Turnstile | undefined;
+  #cancelError: unknown = E_CANCELED;
   #plan: LockPlan | undefined;
   #keepPlan: LockPlan | undefined;
   #keepAsyncPlan: LockPlan | undefined;
@@ -154,7 +155,8 @@ export class RLock implements MutexInterface {
   constructor(placed: typeof PLACED, placement: Placement);
   constructor(options?: MutexOptions | typeof PLACED, placement?: Placement) {
     if (options !== PLACED) {
-      const name = parseMutexOptions(options, 'RLock');
+      const { name, cancelError } = parseMutexOptions(options, 'RLock');
+      this.#cancelError = cancelError ?? E_CANCELED;
       placement = allocate(KIND);
       initMutex(new Int32Array(placement.buffer, placement.byteOffset, WORDS), STATE, NAME, 'RLock', name);
     }
@@ -558,7 +560,8 @@ export class RLock implements MutexInterface {
   }
 
   /**
-   * Rejects every pending async acquirer of this thread with `async-mutex`'s `E_CANCELED`.
+   * Rejects every pending async acquirer of this thread with `async-mutex`'s `E_CANCELED` (or the
+   * `cancelError` this handle was created with).
    *
    * @example
    * ```ts
@@ -567,7 +570,7 @@ export class RLock implements MutexInterface {
    * ```
    */
   cancel(): void {
-    this.#turnstile().cancel(E_CANCELED);
+    this.#turnstile().cancel(this.#cancelError);
   }
 
   /**

@@ -97,4 +97,11 @@ export interface MutexOptions {
    * warnings). At most 64 bytes of UTF-8 are kept. Unnamed locks get a stable generated label (`Lock#12`).
    */
   name?: string;
+  /**
+   * What `cancel()` rejects this handle's pending acquirers with, as `async-mutex`'s `new Mutex(cancelError)`.
+   * It stays with this handle (an error cannot travel to other threads in shared memory); a handle rebuilt with
+   * `from()` uses `async-mutex`'s `E_CANCELED`.
+   * @defaultValue `E_CANCELED`
+   */
+  cancelError?: Error;
 }

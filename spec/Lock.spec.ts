@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import type { MutexInterface } from 'async-mutex';
+import { E_CANCELED, type MutexInterface } from 'async-mutex';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { Lock, LockNotHeldError, RLock, revive, TimeoutError } from '../lib/index';
 import { asyncWaitStats, parkAsync } from '../lib/internal/wait';
@@ -245,5 +245,22 @@ describe('Lock: release hands over to an acquirer queued in the same thread', ()
     await Promise.all(tasks);
     expect(turnsWhenServed).toBeGreaterThan(0);
     expect(lock.isLocked()).toBe(false);
+  });
+});
+
+describe('Lock: cancel() with a custom error', () => {
+  it('rejects the pending acquirers with the cancelError the handle was created with, as new Mutex(error) does', async () => {
+    const cancelError = new Error('shutting down');
+    const lock = new Lock({ cancelError });
+    lock.tryAcquire();
+    const pending = lock.acquire();
+    lock.cancel();
+    await expect(pending).rejects.toBe(cancelError);
+    const received = Lock.from(structuredClone(lock));
+    const other = received.acquire();
+    received.cancel();
+    await expect(other).rejects.toBe(E_CANCELED);
+    lock.release();
+    expect(() => new Lock({ cancelError: 'no' as never })).toThrow(/^Lock: cancelError must be an Error/);
   });
 });

@@ -165,20 +165,25 @@ export async function runHolding<T>(acquired: Promise<Releaser>, callback: () =>
   }
 }
 
-/** Checks the options of `new Lock(…)` / `new RLock(…)`; returns the name, if any. */
-export function parseMutexOptions(options: unknown, api: string): string | undefined {
-  if (options === undefined) return undefined;
+/** Checks the options of `new Lock(…)` / `new RLock(…)`. */
+export function parseMutexOptions(options: unknown, api: string): MutexOptions {
+  if (options === undefined) return {};
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new TypeError(
       `${api}: options must be an object such as { name: 'accounts' }, got ${describe(options)}`,
     );
   }
   for (const key of Object.keys(options)) {
-    if (key !== 'name') throw new TypeError(`${api}: unknown option '${key}' (the only option is name)`);
+    if (key !== 'name' && key !== 'cancelError') {
+      throw new TypeError(`${api}: unknown option '${key}' (the options are name and cancelError)`);
+    }
   }
-  const { name } = options as MutexOptions;
+  const { name, cancelError } = options as MutexOptions;
   if (name !== undefined && typeof name !== 'string') {
     throw new TypeError(`${api}: name must be a string, got ${describe(name)}`);
   }
-  return name;
+  if (cancelError !== undefined && !(cancelError instanceof Error)) {
+    throw new TypeError(`${api}: cancelError must be an Error, got ${describe(cancelError)}`);
+  }
+  return { name, cancelError };
 }
