@@ -79,6 +79,9 @@ export function describe(value: unknown): string {
   return typeof value;
 }
 
+/** How long any call waits, at least, for a client that is still connecting before it calls Redis unreachable. */
+const CONNECT_GRACE_MS = 200;
+
 /**
  * Resolves once `redis` can take a command now, or rejects with {@link RedisUnavailableError} by `deadline`
  * (or after `unreachable` ms when the deadline is further). A client that was never connected (`wait`, lazy)
@@ -92,7 +95,9 @@ export function whenReady(redis: Redis, deadline: number, unreachable: number, a
       new RedisUnavailableError(`${api}: Redis is unreachable (the client's connection is ${status})`),
     );
   }
-  const ms = Math.min(remaining(deadline), unreachable);
+  // A short timeout (0: "don't wait for the queue") still lets a client that is connecting right now finish
+  // connecting: a fresh client on a reachable Redis is not an unreachable one.
+  const ms = Math.min(Math.max(remaining(deadline), CONNECT_GRACE_MS), unreachable);
   return new Promise<void>((resolve, reject) => {
     const done = (): void => {
       clearTimeout(timer);
