@@ -33,8 +33,9 @@
  * | 3       | HOLDER  | the holder's thread id as last seen; 0 once that holder released the lock |
  * | 4       | FLAGS   | ASYNC: an async wait                                             |
  *
- * A waiter writes its slot, *then* checks that the lock word still names the same holder (its announce
- * compare-exchange or a re-load), so the edge was true when it was published. A release that replaces a
+ * A waiter writes its slot, *then* checks that the lock word still names the same holder with the word
+ * CONTENDED (its announce compare-exchange or a re-load), and only then marks the edge CONFIRMED: an edge that a
+ * release overtook between the write and the check was never confirmed, and detection ignores unconfirmed edges. A release that replaces a
  * CONTENDED word clears HOLDER (compare-exchange from the releasing holder's id) in every slot waiting for that
  * lock, after its exchange; a thread publishes a new wait only after its previous releases returned. Hence an edge
  * "X waits for L held by Y", with Y itself waiting, is true: Y released nothing since it began waiting, and a
@@ -92,6 +93,7 @@ const NAME = 8; // the lock's name field, copied from its memory when the wait s
 const ASYNC = 1; // an async wait
 const KEEP = 2; // a wait that must not be refused (a Condition's reacquire): another thread of its cycle is
 const CHOSEN = 4; // chosen as the victim by a KEEP wait that closed a cycle: refuse this wait
+const CONFIRMED = 8; // the waiter saw the lock word still name HOLDER after publishing: the edge is true
 
 // ---------------------------------------------------------------------------------------------------------
 // Lock ids and names
@@ -238,11 +240,24 @@ export class WaitSlot {
     this.#lock = lock;
     this.#holder = holder;
     this.#suspect = '';
-    Atomics.store(view, at + FLAGS, (async ? ASYNC : 0) | (this.#keep ? KEEP : 0));
+    Atomics.store(view, at + FLAGS, (async ? ASYNC : 0) | (this.#keep ? KEEP : 0)); // not confirmed yet
     Atomics.store(view, at + HOLDER, holder);
     Atomics.store(view, at + LOCK, lock);
     Atomics.add(view, at + VERSION, 1);
     return true;
+  }
+
+  /**
+   * Confirms the published edge once the waiter has seen the lock word still name its holder, with the word
+   * CONTENDED (its own announce, or another waiter's): from then on the holder's release goes through the
+   * contended path, which clears the edge. Until then the edge may be stale (the holder released between the
+   * publish and the announce, without clearing anything), so detection ignores it.
+   */
+  confirm(): void {
+    const at = this.#at;
+    if (at < 0 || (Atomics.load(view, at + FLAGS) & CONFIRMED) !== 0) return;
+    Atomics.or(view, at + FLAGS, CONFIRMED);
+    Atomics.add(view, at + VERSION, 1);
   }
 
   /** Ends the wait: the slot no longer names a lock, and goes back to this thread's pool. */
@@ -408,6 +423,7 @@ function findCycle(
     if (tid === 0 || lock === 0 || holder === 0 || holder === tid) continue;
     if (isDead(tid) || isDead(holder)) continue;
     const flags = Atomics.load(view, at + FLAGS);
+    if ((flags & CONFIRMED) === 0) continue;
     const edge: Edge = { at, tid, lock, holder, async: (flags & ASYNC) !== 0, flags, version };
     if (at === mine) start = edge;
     const list = byThread.get(tid);

@@ -203,6 +203,7 @@ export function lockPlan(
           expected = (word & ~STATE_BITS) | CONTENDED;
           if (Atomics.compareExchange(view, index, word, expected) !== word) continue;
         }
+        if (!internal) slot.confirm();
         if (!internal && (changed || plan.recheckAt !== Number.POSITIVE_INFINITY || slot.chosen())) {
           const { cycle, recheck } = slot.detect();
           if (cycle) throw deadlockError(api, cycle);
