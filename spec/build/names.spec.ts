@@ -20,8 +20,19 @@ beforeAll(async () => {
   mkdirSync(cache, { recursive: true });
   outDir = mkdtempSync(join(cache, 'shared-sync-build-'));
   // Every configuration of tsup.config.ts (the Node entries and the browsers' standalone file), into one folder.
+  // Without code splitting here: tsup rewrites split CommonJS chunks after esbuild has written them, and a
+  // require() right after build() could read a file still being rewritten. Splitting moves code between
+  // files; it does not rename classes.
   for (const options of config as Options[]) {
-    await build({ ...options, outDir, dts: false, sourcemap: false, silent: true, clean: false });
+    await build({
+      ...options,
+      outDir,
+      dts: false,
+      sourcemap: false,
+      silent: true,
+      clean: false,
+      splitting: false,
+    });
   }
 }, 120_000);
 
