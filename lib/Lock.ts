@@ -23,6 +23,7 @@ import { E_CANCELED, type MutexInterface } from 'async-mutex';
 import { LockNotHeldError, OwnerDiedError, TimeoutError } from './errors';
 import {
   acquiredInOrder,
+  acquireInOrder,
   checkOrder,
   NAME_FIELD_WORDS,
   orderMode,
@@ -211,16 +212,7 @@ export class Lock implements MutexInterface {
   #acquireCheckedSync(timeout: number | undefined): boolean {
     const id = Atomics.load(this.#view, ID);
     checkOrder(id, 'Lock.acquireSync');
-    let acquired = false;
-    try {
-      acquired = tryLock(this.#view, STATE) || this.#acquireContendedSync(timeout);
-      return acquired;
-    } catch (err) {
-      acquired = err instanceof OwnerDiedError;
-      throw err;
-    } finally {
-      if (acquired) acquiredInOrder(id, true);
-    }
+    return acquireInOrder(id, true, () => tryLock(this.#view, STATE) || this.#acquireContendedSync(timeout));
   }
 
   #acquireContendedSync(timeout: number | undefined): boolean {
@@ -249,17 +241,8 @@ export class Lock implements MutexInterface {
    */
   tryAcquire(): boolean {
     if (orderMode === 'off') return this.#tryAcquire();
-    let acquired = false;
-    try {
-      acquired = this.#tryAcquire();
-      return acquired;
-    } catch (err) {
-      acquired = err instanceof OwnerDiedError;
-      throw err;
-    } finally {
-      // A try-acquire cannot deadlock, so it records no ordering; what it holds orders later acquisitions.
-      if (acquired) acquiredInOrder(Atomics.load(this.#view, ID), false);
-    }
+    // A try-acquire cannot deadlock, so it records no ordering; what it holds orders later acquisitions.
+    return acquireInOrder(Atomics.load(this.#view, ID), false, () => this.#tryAcquire());
   }
 
   #tryAcquire(): boolean {

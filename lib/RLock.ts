@@ -49,6 +49,7 @@ import { E_CANCELED, type MutexInterface } from 'async-mutex';
 import { LockNotHeldError, OwnerDiedError, TimeoutError } from './errors';
 import {
   acquiredInOrder,
+  acquireInOrder,
   checkOrder,
   NAME_FIELD_WORDS,
   orderMode,
@@ -238,21 +239,11 @@ export class RLock implements MutexInterface {
   #acquireCheckedSync(timeout: number | undefined): boolean {
     const id = Atomics.load(this.#view, ID);
     checkOrder(id, 'RLock.acquireSync');
-    let acquired = false;
-    try {
-      if (tryLock(this.#view, STATE)) {
-        this.#own(1);
-        acquired = true;
-      } else {
-        acquired = this.#acquireContendedSync(timeout);
-      }
-      return acquired;
-    } catch (err) {
-      acquired = err instanceof OwnerDiedError;
-      throw err;
-    } finally {
-      if (acquired) acquiredInOrder(id, true);
-    }
+    return acquireInOrder(id, true, () => {
+      if (!tryLock(this.#view, STATE)) return this.#acquireContendedSync(timeout);
+      this.#own(1);
+      return true;
+    });
   }
 
   #reenter(): boolean {
@@ -292,16 +283,7 @@ export class RLock implements MutexInterface {
   tryAcquire(): boolean {
     if (this.#reenter()) return true;
     if (orderMode === 'off') return this.#tryAcquire();
-    let acquired = false;
-    try {
-      acquired = this.#tryAcquire();
-      return acquired;
-    } catch (err) {
-      acquired = err instanceof OwnerDiedError;
-      throw err;
-    } finally {
-      if (acquired) acquiredInOrder(Atomics.load(this.#view, ID), false);
-    }
+    return acquireInOrder(Atomics.load(this.#view, ID), false, () => this.#tryAcquire());
   }
 
   #tryAcquire(): boolean {

@@ -59,7 +59,7 @@
  * @module
  */
 
-import { DeadlockError, type DeadlockLink, LockOrderError } from '../errors';
+import { DeadlockError, type DeadlockLink, LockOrderError, OwnerDiedError } from '../errors';
 import { now } from './clock';
 import {
   GRAPH,
@@ -647,6 +647,23 @@ export function acquiredInOrder(id: number, record: boolean): void {
     }
   }
   held.push(id);
+}
+
+/**
+ * Runs `acquire` (which returns whether it took lock `id`) and notes the hold for lock-order checking when it
+ * did; an `OwnerDiedError` also means the lock was taken. `record` as for {@link acquiredInOrder}.
+ */
+export function acquireInOrder(id: number, record: boolean, acquire: () => boolean): boolean {
+  let acquired = false;
+  try {
+    acquired = acquire();
+    return acquired;
+  } catch (err) {
+    acquired = err instanceof OwnerDiedError;
+    throw err;
+  } finally {
+    if (acquired) acquiredInOrder(id, record);
+  }
 }
 
 /** After this thread released its last hold of lock `id`. */
