@@ -172,7 +172,7 @@ export function describeMutex(name: string, create: () => Mutex, from: (received
       const holder = await holdInWorker(lock);
       const pending = [lock.acquire(), lock.acquire(3)];
       lock.cancel();
-      for (const p of pending) await expect(p).rejects.toBe(E_CANCELED);
+      await Promise.all(pending.map((p) => expect(p).rejects.toBe(E_CANCELED)));
       expect(lock.isLocked()).toBe(true);
       await holder.release();
       const release = await lock.acquire({ timeout: 5000 });
