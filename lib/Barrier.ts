@@ -60,6 +60,7 @@
 
 import { Condition } from './Condition';
 import { BrokenBarrierError, OwnerDiedError } from './errors';
+import { checkArgCount, checkInteger, checkOptionKeys, PLACED } from './internal/args';
 import { deathCount, isDead } from './internal/registry';
 import {
   allocate,
@@ -150,14 +151,6 @@ function checkAction(action: unknown, api: string): BarrierAction | undefined {
   return action as BarrierAction | undefined;
 }
 
-function checkOptions(options: unknown, api: string): BarrierOptions {
-  if (options === undefined) return {};
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`${api}: options must be an object { action, timeout }, got ${describe(options)}`);
-  }
-  return options as BarrierOptions;
-}
-
 /**
  * A barrier that works across worker threads: Python's `threading.Barrier` / `multiprocessing.Barrier`.
  *
@@ -207,34 +200,46 @@ export class Barrier {
    *
    * @param parties - How many waits each generation needs; a positive integer.
    * @param options - `{ action, timeout }`: see {@link BarrierOptions}.
-   * @throws RangeError for a `parties` that is not a positive integer or a bad timeout; TypeError for an
-   *   action that is not a function.
+   * @throws TypeError for a `parties` that is not a number, options that are not an object or have another
+   *   key, an action that is not a function, or a third argument.
+   * @throws RangeError for a `parties` that is not a positive integer, or a negative or `NaN` timeout.
    */
   constructor(parties: number, options?: BarrierOptions);
-  /** @internal Views the barrier at `placement` (already initialized), over `condition`. */
-  constructor(parties: number, options: BarrierOptions, placement: Placement, condition: Condition);
-  constructor(parties: number, options?: BarrierOptions, placement?: Placement, condition?: Condition) {
-    const { action, timeout } = checkOptions(options, 'Barrier');
-    this.#action = checkAction(action, 'Barrier');
-    if (placement === undefined) {
-      if (!Number.isInteger(parties) || parties < 1 || parties > 0x7fff_ffff) {
-        throw new RangeError(
-          `Barrier: parties must be a positive integer, got ${typeof parties === 'number' ? parties : typeof parties}`,
-        );
-      }
+  /** @internal Views the barrier at `placement` (already initialized), over `condition`, with `action`. */
+  constructor(
+    placed: typeof PLACED,
+    placement: Placement,
+    condition: Condition,
+    action: BarrierAction | undefined,
+  );
+  constructor(...args: unknown[]) {
+    let at: Placement;
+    if (args[0] === PLACED) {
+      at = args[1] as Placement;
+      this.condition = args[2] as Condition;
+      this.#action = args[3] as BarrierAction | undefined;
+    } else {
+      const parties = checkInteger(args[0], 1, 0x7fff_ffff, 'Barrier', 'parties', 'a positive integer');
+      const { action, timeout } = checkOptionKeys(
+        args[1],
+        ['action', 'timeout'],
+        'Barrier',
+        '{ timeout: 5000 }',
+      );
+      this.#action = checkAction(action, 'Barrier');
       checkTimeout(timeout, 'Barrier');
+      checkArgCount(args, ['parties', 'options'], 'Barrier');
+      at = allocate(KIND);
+      this.condition = new Condition(new Lock());
+      // Written before the handle can reach another thread (structured clone happens after the constructor).
+      Atomics.store(new Int32Array(at.buffer, at.byteOffset, WORDS), PARTIES, parties);
+      new Float64Array(at.buffer, at.byteOffset, 3)[TIMEOUT_F64] =
+        (timeout as number | undefined) ?? Number.POSITIVE_INFINITY;
     }
-    const at = placement ?? allocate(KIND);
     this.buffer = at.buffer;
     this.byteOffset = at.byteOffset;
-    this.condition = condition ?? new Condition(new Lock());
     this.#view = new Int32Array(at.buffer, at.byteOffset, WORDS);
-    const f64 = new Float64Array(at.buffer, at.byteOffset, 3);
-    if (placement === undefined) {
-      Atomics.store(this.#view, PARTIES, parties);
-      f64[TIMEOUT_F64] = timeout ?? Number.POSITIVE_INFINITY; // before the handle is shared: plain write
-    }
-    this.#defaultTimeout = f64[TIMEOUT_F64];
+    this.#defaultTimeout = new Float64Array(at.buffer, at.byteOffset, 3)[TIMEOUT_F64];
   }
 
   /**
@@ -245,7 +250,8 @@ export class Barrier {
    * @param received - The structured clone of a `Barrier` (or a `Barrier` itself).
    * @param options - `{ action }` for this handle.
    * @returns A view of the same barrier (same parties, default timeout and state).
-   * @throws TypeError when `received` is not a clone of a `Barrier`, or `action` is not a function.
+   * @throws TypeError when `received` is not a clone of a `Barrier`, `options` has another key than `action`,
+   *   or `action` is not a function.
    *
    * @example
    * ```ts
@@ -257,8 +263,10 @@ export class Barrier {
    */
   static from(received: unknown, options?: Pick<BarrierOptions, 'action'>): Barrier {
     const placement = attach(KIND, received);
-    const { action } = checkOptions(options, 'Barrier.from');
-    checkAction(action, 'Barrier.from');
+    const action = checkAction(
+      checkOptionKeys(options, ['action'], 'Barrier.from', '{ action }').action,
+      'Barrier.from',
+    );
     const carried = (received as { condition?: unknown }).condition;
     let condition: Condition;
     try {
@@ -271,8 +279,7 @@ export class Barrier {
     if (!(condition.lock instanceof Lock)) {
       throw new TypeError('Barrier.from: expected the clone to carry a condition over a Lock');
     }
-    const parties = Atomics.load(new Int32Array(placement.buffer, placement.byteOffset, 2), PARTIES);
-    return new Barrier(parties, { action }, placement, condition);
+    return new Barrier(PLACED, placement, condition, action);
   }
 
   /**

@@ -32,6 +32,7 @@
  */
 
 import { CancelledError } from './errors';
+import { checkArgCount, PLACED } from './internal/args';
 import { parseWait } from './internal/options';
 import {
   allocate,
@@ -110,13 +111,18 @@ export class CancelFlag {
   /** The longest reason kept, in UTF-8 bytes; longer reasons are cut at a character boundary. */
   static readonly reasonCapacity: number = REASON_CAPACITY;
 
-  /** Creates a flag, not cancelled, in a fresh `SharedArrayBuffer`. */
+  /**
+   * Creates a flag, not cancelled, in a fresh `SharedArrayBuffer`.
+   *
+   * @throws TypeError when given any argument (the reason is given to {@link CancelFlag.cancel}).
+   */
   constructor();
   /** @internal Views the flag at `placement` (already initialized). */
-  constructor(placement: Placement);
-  constructor(placement?: Placement) {
-    const fresh = placement === undefined;
-    const at = placement ?? allocate(KIND);
+  constructor(placed: typeof PLACED, placement: Placement);
+  constructor(...args: unknown[]) {
+    const fresh = args[0] !== PLACED;
+    if (fresh) checkArgCount(args, [], 'CancelFlag');
+    const at = fresh ? allocate(KIND) : (args[1] as Placement);
     this.buffer = at.buffer;
     this.byteOffset = at.byteOffset;
     this.#header = new Int32Array(at.buffer, at.byteOffset, 4);
@@ -144,7 +150,7 @@ export class CancelFlag {
    * ```
    */
   static from(received: unknown): CancelFlag {
-    return new CancelFlag(attach(KIND, received, 'CancelFlag.from'));
+    return new CancelFlag(PLACED, attach(KIND, received, 'CancelFlag.from'));
   }
 
   /**

@@ -79,6 +79,7 @@
  */
 
 import { LockNotHeldError, OwnerDiedError } from './errors';
+import { checkArgCount, PLACED } from './internal/args';
 import { ownerDied } from './internal/options';
 import { deathCount, isDead } from './internal/registry';
 import {
@@ -229,19 +230,30 @@ export class Condition {
    * Creates a new condition in a fresh `SharedArrayBuffer`.
    *
    * @param lock - The lock to use; a new {@link RLock} when omitted, as Python does.
-   * @throws TypeError when `lock` is neither a {@link Lock} nor an {@link RLock}.
+   * @throws TypeError when `lock` is neither a {@link Lock} nor an {@link RLock} (a received lock is rebuilt
+   *   with `Lock.from` / `RLock.from` first), or when given a second argument.
    */
   constructor(lock?: ConditionLock);
   /** @internal Views the condition at `placement` (already initialized), over `lock`. */
-  constructor(lock: ConditionLock, placement: Placement);
-  constructor(lock?: ConditionLock, placement?: Placement) {
-    if (lock !== undefined && !isConditionLock(lock)) {
-      throw new TypeError(`Condition: lock must be a Lock or an RLock, got ${describe(lock)}`);
+  constructor(placed: typeof PLACED, placement: Placement, lock: ConditionLock);
+  constructor(...args: unknown[]) {
+    let at: Placement;
+    let lock: ConditionLock;
+    if (args[0] === PLACED) {
+      at = args[1] as Placement;
+      lock = args[2] as ConditionLock;
+    } else {
+      const given = args[0];
+      if (given !== undefined && !isConditionLock(given)) {
+        throw new TypeError(`Condition: lock must be a Lock or an RLock, got ${describe(given)}`);
+      }
+      checkArgCount(args, ['lock'], 'Condition');
+      at = allocate(KIND);
+      lock = given ?? new RLock();
     }
-    const at = placement ?? allocate(KIND);
     this.buffer = at.buffer;
     this.byteOffset = at.byteOffset;
-    this.lock = lock ?? new RLock();
+    this.lock = lock;
     this.#view = new Int32Array(at.buffer, at.byteOffset, WORDS);
   }
 
@@ -270,7 +282,7 @@ export class Condition {
         `Condition.from: expected the clone's lock to be a Lock or an RLock clone, got ${describe(carried)}`,
       );
     }
-    return new Condition(lock, placement);
+    return new Condition(PLACED, placement, lock);
   }
 
   // -------------------------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@
  * @module
  */
 
+import { checkArgCount, PLACED } from './internal/args';
 import {
   allocate,
   attach,
@@ -97,11 +98,22 @@ export class Event {
   /** Bytes an `Event` occupies in shared memory. */
   static readonly byteLength: number = KIND.byteLength;
 
-  /** Creates a new event, clear, in a fresh `SharedArrayBuffer`. */
+  /**
+   * Creates a new event, clear, in a fresh `SharedArrayBuffer`.
+   *
+   * @throws TypeError when given any argument (Python's `Event()` takes none either).
+   */
   constructor();
   /** @internal Views the event at `placement` (already initialized). */
-  constructor(placement: Placement);
-  constructor(placement: Placement = allocate(KIND)) {
+  constructor(placed: typeof PLACED, placement: Placement);
+  constructor(...args: unknown[]) {
+    let placement: Placement;
+    if (args[0] === PLACED) {
+      placement = args[1] as Placement;
+    } else {
+      checkArgCount(args, [], 'Event');
+      placement = allocate(KIND);
+    }
     this.buffer = placement.buffer;
     this.byteOffset = placement.byteOffset;
     this.#view = new Int32Array(placement.buffer, placement.byteOffset, 3);
@@ -123,7 +135,7 @@ export class Event {
    * ```
    */
   static from(received: unknown): Event {
-    return new Event(attach(KIND, received));
+    return new Event(PLACED, attach(KIND, received));
   }
 
   /**

@@ -28,6 +28,7 @@
  */
 
 import { TaskDoneError, TimeoutError } from './errors';
+import { PLACED } from './internal/args';
 import { parseWait } from './internal/options';
 import { JOINERS, PUT_ITEMS, TASKS_DONE } from './internal/ring';
 import { defineKind, type Kind, keepClassName, type Placement, registerReviver } from './internal/shared';
@@ -92,10 +93,11 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
    * ```
    */
   constructor(options?: QueueOptions);
-  /** @internal Views the queue at `placement` (already initialized) when one is given. */
-  constructor(options: QueueOptions | undefined, placement: Placement | undefined);
-  constructor(options?: QueueOptions, placement?: Placement) {
-    super(options, placement);
+  /** @internal Views the queue at `placement` (already initialized). */
+  constructor(placed: typeof PLACED, placement: Placement);
+  constructor(...args: unknown[]) {
+    // Queue's constructor checks every argument, in JoinableQueue's name (it allocates `new.target.kind`).
+    super(...(args as [QueueOptions]));
   }
 
   /**
@@ -113,7 +115,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
    * ```
    */
   static override from<T = unknown>(received: unknown): JoinableQueue<T> {
-    return new JoinableQueue<T>(undefined, attachQueue(KIND, received));
+    return new JoinableQueue<T>(PLACED, attachQueue(KIND, received));
   }
 
   /**

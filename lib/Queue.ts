@@ -18,6 +18,7 @@
  */
 
 import { QueueClosedError, QueueEmptyError, QueueFullError } from './errors';
+import { checkArgCount, checkInteger, checkOptionKeys, PLACED } from './internal/args';
 import { decode, type Encoded, encode, ItemType } from './internal/codec';
 import { parseWait } from './internal/options';
 import { arm, broadcastClosed, signal, spinForItem, spinForRoom } from './internal/queueSignal';
@@ -208,8 +209,10 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    * Creates an empty queue in a fresh `SharedArrayBuffer` of `512 + capacity` bytes.
    *
    * @param options - `maxsize` (items, 0 = no limit) and `capacity` (bytes).
+   * @throws TypeError when `options` is not an object, has another key than `maxsize` and `capacity`, or one
+   *   of them is not a number; also for a second argument.
    * @throws RangeError when `maxsize` is not a non-negative integer or `capacity` not a positive integer up to
-   *   2^30; TypeError when `options` is not an object.
+   *   2^30.
    *
    * @example
    * ```ts
@@ -219,13 +222,16 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    * ```
    */
   constructor(options?: QueueOptions);
-  /** @internal Views the queue at `placement` (already initialized) when one is given. */
-  constructor(options: QueueOptions | undefined, placement: Placement | undefined);
-  constructor(options?: QueueOptions, placement?: Placement) {
-    const kind = (new.target as unknown as { kind: Kind }).kind;
-    const api = kind.name;
-    if (!placement) {
-      const { maxsize, capacity } = parseOptions(options, api);
+  /** @internal Views the queue at `placement` (already initialized). */
+  constructor(placed: typeof PLACED, placement: Placement);
+  constructor(...args: unknown[]) {
+    let placement: Placement;
+    if (args[0] === PLACED) {
+      placement = args[1] as Placement;
+    } else {
+      const kind = (new.target as unknown as { kind: Kind }).kind;
+      const { maxsize, capacity } = parseOptions(args[0], kind.name);
+      checkArgCount(args, ['options'], kind.name);
       placement = allocate(kind, capacity);
       const words = new Int32Array(placement.buffer, placement.byteOffset, HEADER_BYTES / 4);
       words[MAXSIZE] = maxsize;
@@ -251,7 +257,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    * ```
    */
   static from<T = unknown>(received: unknown): Queue<T> {
-    return new Queue<T>(undefined, attachQueue(KIND, received));
+    return new Queue<T>(PLACED, attachQueue(KIND, received));
   }
 
   /**
@@ -992,25 +998,16 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   }
 }
 
-function parseOptions(options: QueueOptions | undefined, api: string): { maxsize: number; capacity: number } {
-  if (options === undefined) return { maxsize: 0, capacity: Queue.DEFAULT_CAPACITY };
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(
-      `${api}: options must be an object ({ maxsize, capacity }), got ${options === null ? 'null' : typeof options}`,
-    );
-  }
-  const { maxsize = 0, capacity = Queue.DEFAULT_CAPACITY } = options;
-  if (!Number.isInteger(maxsize) || maxsize < 0 || maxsize > MAX_MAXSIZE) {
-    throw new RangeError(
-      `${api}: maxsize must be a non-negative integer (0 for no limit), got ${String(maxsize)}`,
-    );
-  }
-  if (!Number.isInteger(capacity) || capacity <= 0 || capacity > MAX_CAPACITY) {
-    throw new RangeError(
-      `${api}: capacity must be a positive integer number of bytes up to 2^30, got ${String(capacity)}`,
-    );
-  }
-  return { maxsize, capacity: align8(capacity) };
+function parseOptions(options: unknown, api: string): { maxsize: number; capacity: number } {
+  const { maxsize = 0, capacity = Queue.DEFAULT_CAPACITY } = checkOptionKeys(
+    options,
+    ['maxsize', 'capacity'],
+    api,
+    '{ maxsize: 100 }',
+  );
+  checkInteger(maxsize, 0, MAX_MAXSIZE, api, 'maxsize', 'a non-negative integer (0 for no limit)');
+  checkInteger(capacity, 1, MAX_CAPACITY, api, 'capacity', 'a positive integer number of bytes up to 2^30');
+  return { maxsize: maxsize as number, capacity: align8(capacity as number) };
 }
 
 /** {@link attach}, plus the check that the buffer holds the whole ring its header announces. */

@@ -19,6 +19,7 @@
  * @module
  */
 
+import { checkArgCount, PLACED } from './internal/args';
 import {
   addChecked,
   assertCounting,
@@ -41,7 +42,8 @@ import {
   type Placement,
   registerReviver,
 } from './internal/shared';
-import { type AnyLock, type LockOptions, lockOf, receivedLockOf } from './Value';
+import { RLock } from './RLock';
+import { type AnyLock, type LockOptions, lockOptionOf, receivedLockOf } from './Value';
 
 const RAW_KIND = defineKind('RawArray', 10, 16);
 const ARRAY_KIND = defineKind('Array', 11, 16);
@@ -177,17 +179,22 @@ export class RawArray<T extends ValueType = ValueType> implements Iterable<Value
    *
    * @param type - The element type name (see {@link RawValue}).
    * @param lengthOrValues - A length (elements start as `false`, `0` or `0n`), or the initial values.
-   * @throws TypeError for an unknown type, or an initial value of the wrong JS type (naming its index).
+   * @throws TypeError for an unknown type, a `lengthOrValues` that is neither a number nor an iterable, an
+   *   initial value of the wrong JS type (naming its index), or a third argument (a `RawArray` has no lock:
+   *   {@link SharedArray} takes `{ lock }`).
    * @throws RangeError for a bad length, or an initial value out of range (naming its index).
    */
   constructor(type: T, lengthOrValues: number | Iterable<ValueOf<T>>);
   /** @internal Views the array at `placement` (already initialized). */
-  constructor(placement: Placement);
-  constructor(typeOrPlacement: T | Placement, lengthOrValues?: number | Iterable<ValueOf<T>>) {
-    const at =
-      typeof typeOrPlacement === 'object'
-        ? typeOrPlacement
-        : createArray(RAW_KIND, typeOrPlacement, lengthOrValues, 'RawArray');
+  constructor(placed: typeof PLACED, placement: Placement);
+  constructor(...args: unknown[]) {
+    let at: Placement;
+    if (args[0] === PLACED) {
+      at = args[1] as Placement;
+    } else {
+      checkArgCount(args, ['type', 'lengthOrValues'], 'RawArray');
+      at = createArray(RAW_KIND, args[0], args[1], 'RawArray');
+    }
     this.buffer = at.buffer;
     this.byteOffset = at.byteOffset;
     const header = new Int32Array(at.buffer, at.byteOffset, 4);
@@ -213,7 +220,7 @@ export class RawArray<T extends ValueType = ValueType> implements Iterable<Value
    * ```
    */
   static from<T extends ValueType = ValueType>(received: unknown, type?: T): RawArray<T> {
-    return new RawArray<T>(attachArray(RAW_KIND, received, type, 'RawArray.from'));
+    return new RawArray<T>(PLACED, attachArray(RAW_KIND, received, type, 'RawArray.from'));
   }
 
   /**
@@ -481,29 +488,28 @@ export class SharedArray<T extends ValueType = ValueType> extends RawArray<T> {
    * @param type - The element type name (see {@link RawValue}).
    * @param lengthOrValues - A length, or the initial values.
    * @param options - `{ lock }`: `true` (default) for a new {@link RLock}, a lock to share, or `false` for none.
-   * @throws TypeError / RangeError as {@link RawArray}'s constructor; TypeError for a `lock` that is not a lock.
+   * @throws TypeError / RangeError as {@link RawArray}'s constructor; TypeError for options that are not an
+   *   object or have another key than `lock`, a `lock` that is neither a boolean nor a lock, or a fourth argument.
    */
   constructor(type: T, lengthOrValues: number | Iterable<ValueOf<T>>, options?: LockOptions);
   /** @internal Views the array at `placement` with `lock`. */
-  constructor(placement: Placement, lock: AnyLock);
+  constructor(placed: typeof PLACED, placement: Placement, lock: AnyLock);
   // biome-ignore lint/correctness/noUnreachableSuper: lock: false returns a raw object instead, as in Python
-  constructor(
-    typeOrPlacement: T | Placement,
-    lengthOrLock: number | Iterable<ValueOf<T>> | AnyLock,
-    options?: LockOptions,
-  ) {
-    if (typeof typeOrPlacement === 'object') {
-      super(typeOrPlacement);
-      this.lock = lengthOrLock as AnyLock;
+  constructor(...args: unknown[]) {
+    if (args[0] === PLACED) {
+      super(PLACED, args[1] as Placement);
+      this.lock = args[2] as AnyLock;
       return;
     }
-    const lock = lockOf(options, 'Array');
-    if (lock === undefined) {
+    const lock = lockOptionOf(args[2], 'Array');
+    checkArgCount(args, ['type', 'lengthOrValues', 'options'], 'Array');
+    if (lock === false) {
       // biome-ignore lint/correctness/noConstructorReturn: Python's lock=False gives the raw object
-      return new RawArray(typeOrPlacement, lengthOrLock as Iterable<ValueOf<T>>) as SharedArray<T>;
+      return new RawArray(PLACED, createArray(RAW_KIND, args[0], args[1], 'Array')) as SharedArray<T>;
     }
-    super(createArray(ARRAY_KIND, typeOrPlacement, lengthOrLock, 'Array'));
-    this.lock = lock;
+    super(PLACED, createArray(ARRAY_KIND, args[0], args[1], 'Array'));
+    // Created last: a new lock takes an id in the thread registry, which a rejected call must not do.
+    this.lock = lock === true ? new RLock() : lock;
   }
 
   /**
@@ -523,7 +529,7 @@ export class SharedArray<T extends ValueType = ValueType> extends RawArray<T> {
    */
   static override from<T extends ValueType = ValueType>(received: unknown, type?: T): SharedArray<T> {
     const at = attachArray(ARRAY_KIND, received, type, 'Array.from');
-    return new SharedArray<T>(at, receivedLockOf(received, 'Array.from'));
+    return new SharedArray<T>(PLACED, at, receivedLockOf(received, 'Array.from'));
   }
 
   /**

@@ -25,6 +25,7 @@
  * @module
  */
 
+import { checkArgCount, checkOptionKeys, PLACED } from './internal/args';
 import {
   addChecked,
   assertCounting,
@@ -44,6 +45,7 @@ import {
   allocate,
   attach,
   defineKind,
+  describe,
   initialize,
   type Kind,
   keepClassName,
@@ -184,17 +186,21 @@ export class RawValue<T extends ValueType = ValueType> {
    *
    * @param type - The type name (see the class description).
    * @param initial - The first value; omitted, it is `false`, `0` or `0n`.
-   * @throws TypeError for an unknown type or an initial value of the wrong JS type.
+   * @throws TypeError for an unknown type, an initial value of the wrong JS type, or a third argument (a
+   *   `RawValue` has no lock: {@link Value} takes `{ lock }`).
    * @throws RangeError for an initial value out of the type's range.
    */
   constructor(type: T, initial?: ValueOf<T>);
   /** @internal Views the value at `placement` (already initialized). */
-  constructor(placement: Placement);
-  constructor(typeOrPlacement: T | Placement, initial?: ValueOf<T>) {
-    const at =
-      typeof typeOrPlacement === 'object'
-        ? typeOrPlacement
-        : createValue(RAW_KIND, typeOrPlacement, initial, 'RawValue');
+  constructor(placed: typeof PLACED, placement: Placement);
+  constructor(...args: unknown[]) {
+    let at: Placement;
+    if (args[0] === PLACED) {
+      at = args[1] as Placement;
+    } else {
+      checkArgCount(args, ['type', 'initial'], 'RawValue');
+      at = createValue(RAW_KIND, args[0], args[1], 'RawValue');
+    }
     this.buffer = at.buffer;
     this.byteOffset = at.byteOffset;
     this.#header = new Int32Array(at.buffer, at.byteOffset, 4);
@@ -220,7 +226,7 @@ export class RawValue<T extends ValueType = ValueType> {
    * ```
    */
   static from<T extends ValueType = ValueType>(received: unknown, type?: T): RawValue<T> {
-    return new RawValue<T>(attachValue(RAW_KIND, received, type, 'RawValue.from'));
+    return new RawValue<T>(PLACED, attachValue(RAW_KIND, received, type, 'RawValue.from'));
   }
 
   /**
@@ -653,7 +659,7 @@ registerReviver(RAW_KIND, (received) => RawValue.from(received));
 export function initializeRawValue<T extends ValueType>(at: Placement, type: T): RawValue<T> {
   initialize(RAW_KIND, at);
   Atomics.store(new Int32Array(at.buffer, at.byteOffset, 4), TYPE, cellTypeOf(type, 'RawValue').code);
-  return new RawValue<T>(at);
+  return new RawValue<T>(PLACED, at);
 }
 
 /**
@@ -691,21 +697,16 @@ export interface LockOptions {
   lock?: boolean | AnyLock;
 }
 
-/** @internal The lock named by `options`, `undefined` for `lock: false`. */
-export function lockOf(options: LockOptions | undefined, api: string): AnyLock | undefined {
-  if (options === undefined) return new RLock();
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(
-      `${api}: options must be an object, got ${options === null ? 'null' : typeof options}`,
-    );
-  }
-  const { lock } = options;
-  if (lock === undefined || lock === true) return new RLock();
-  if (lock === false) return undefined;
-  if (lock instanceof Lock || lock instanceof RLock) return lock;
+/**
+ * @internal The `lock` option of `options`, checked: `true` for a new {@link RLock} (also when omitted), `false`
+ * for none, or the lock to use. Creates nothing, so that the caller can check its other arguments first.
+ */
+export function lockOptionOf(options: unknown, api: string): boolean | AnyLock {
+  const { lock = true } = checkOptionKeys(options, ['lock'], api, '{ lock: false }');
+  if (typeof lock === 'boolean' || lock instanceof Lock || lock instanceof RLock) return lock;
   throw new TypeError(
     `${api}: lock must be a boolean, a Lock or an RLock (rebuild a received lock with Lock.from/RLock.from first), ` +
-      `got ${typeof lock === 'object' ? 'an object of another kind' : typeof lock}`,
+      `got ${describe(lock)}`,
   );
 }
 
@@ -759,25 +760,28 @@ export class Value<T extends ValueType = ValueType> extends RawValue<T> {
    * @param type - The type name (see {@link RawValue}).
    * @param initial - The first value; omitted, it is `false`, `0` or `0n`.
    * @param options - `{ lock }`: `true` (default) for a new {@link RLock}, a lock to share, or `false` for none.
-   * @throws TypeError / RangeError as {@link RawValue}'s constructor; TypeError for a `lock` that is not a lock.
+   * @throws TypeError / RangeError as {@link RawValue}'s constructor; TypeError for options that are not an
+   *   object or have another key than `lock`, a `lock` that is neither a boolean nor a lock, or a fourth argument.
    */
   constructor(type: T, initial?: ValueOf<T>, options?: LockOptions);
   /** @internal Views the value at `placement` with `lock`. */
-  constructor(placement: Placement, lock: AnyLock);
+  constructor(placed: typeof PLACED, placement: Placement, lock: AnyLock);
   // biome-ignore lint/correctness/noUnreachableSuper: lock: false returns a raw object instead, as in Python
-  constructor(typeOrPlacement: T | Placement, initialOrLock?: ValueOf<T> | AnyLock, options?: LockOptions) {
-    if (typeof typeOrPlacement === 'object') {
-      super(typeOrPlacement);
-      this.lock = initialOrLock as AnyLock;
+  constructor(...args: unknown[]) {
+    if (args[0] === PLACED) {
+      super(PLACED, args[1] as Placement);
+      this.lock = args[2] as AnyLock;
       return;
     }
-    const lock = lockOf(options, 'Value');
-    if (lock === undefined) {
+    const lock = lockOptionOf(args[2], 'Value');
+    checkArgCount(args, ['type', 'initial', 'options'], 'Value');
+    if (lock === false) {
       // biome-ignore lint/correctness/noConstructorReturn: Python's lock=False gives the raw object
-      return new RawValue(typeOrPlacement, initialOrLock as ValueOf<T>) as Value<T>;
+      return new RawValue(PLACED, createValue(RAW_KIND, args[0], args[1], 'Value')) as Value<T>;
     }
-    super(createValue(VALUE_KIND, typeOrPlacement, initialOrLock, 'Value'));
-    this.lock = lock;
+    super(PLACED, createValue(VALUE_KIND, args[0], args[1], 'Value'));
+    // Created last: a new lock takes an id in the thread registry, which a rejected call must not do.
+    this.lock = lock === true ? new RLock() : lock;
   }
 
   /**
@@ -799,7 +803,7 @@ export class Value<T extends ValueType = ValueType> extends RawValue<T> {
    */
   static override from<T extends ValueType = ValueType>(received: unknown, type?: T): Value<T> {
     const at = attachValue(VALUE_KIND, received, type, 'Value.from');
-    return new Value<T>(at, receivedLockOf(received, 'Value.from'));
+    return new Value<T>(PLACED, at, receivedLockOf(received, 'Value.from'));
   }
 
   /**

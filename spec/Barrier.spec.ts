@@ -24,7 +24,8 @@ describe('Barrier', () => {
     expect(() => new Barrier(0)).toThrow(/^Barrier: parties must be a positive integer, got 0/);
     expect(() => new Barrier(-1)).toThrow(RangeError);
     expect(() => new Barrier(1.5)).toThrow(RangeError);
-    expect(() => new Barrier('2' as unknown as number)).toThrow(/got string/);
+    expect(() => new Barrier('2' as unknown as number)).toThrow(TypeError);
+    expect(() => new Barrier('2' as unknown as number)).toThrow(/got a string \("2"\)/);
     expect(() => new Barrier(2, { action: 5 as unknown as () => void })).toThrow(
       /^Barrier: action must be a function/,
     );

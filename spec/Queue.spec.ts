@@ -227,13 +227,15 @@ describe('Queue: bad input changes nothing', () => {
     [{ capacity: 0 }, /^Queue: capacity must be a positive integer/],
     [{ capacity: -8 }, /^Queue: capacity/],
     [{ capacity: 2 ** 31 }, /^Queue: capacity/],
-    [{ capacity: '64' }, /^Queue: capacity/],
   ])('rejects options %o with a RangeError', (options, message) => {
     expect(() => new Queue(options as never)).toThrow(RangeError);
     expect(() => new Queue(options as never)).toThrow(message);
   });
 
-  it('rejects options that are not an object with a TypeError', () => {
+  it('rejects options that are not an object, unknown options and non-numbers with a TypeError', () => {
+    expect(() => new Queue({ capacity: '64' } as never)).toThrow(TypeError);
+    expect(() => new Queue({ capacity: '64' } as never)).toThrow(/^Queue: capacity must be .*, got a string/);
+    expect(() => new Queue({ maxSize: 3 } as never)).toThrow(/^Queue: unknown option 'maxSize'/);
     expect(() => new Queue(5 as never)).toThrow(TypeError);
     expect(() => new JoinableQueue(null as never)).toThrow(/^JoinableQueue: options/);
   });

@@ -27,6 +27,8 @@
  * @module
  */
 
+import { describe } from './shared';
+
 /**
  * The element types of shared values and arrays.
  *
@@ -165,10 +167,7 @@ function cell(type: ValueType): string {
 function got(value: unknown): string {
   if (typeof value === 'bigint') return `${value}n`;
   if (typeof value === 'number') return Object.is(value, -0) ? '-0' : String(value);
-  if (typeof value === 'string') return `a string (${JSON.stringify(value.slice(0, 40))})`;
-  if (value === null) return 'null';
-  if (value === undefined) return 'undefined';
-  return `a ${typeof value}`;
+  return describe(value);
 }
 
 function typeError(api: string, what: string, type: ValueType, expected: string, value: unknown): TypeError {

@@ -7,6 +7,7 @@
 
 import { OwnerDiedError, TimeoutError } from '../errors';
 import type { AcquireOptions, Guard, MutexOptions, Releaser, WaitOptions } from '../options';
+import { checkOptionKeys } from './args';
 import { describe } from './shared';
 import { assertCanBlock, checkSignal, deadlineOf, mayBlock } from './wait';
 
@@ -165,20 +166,11 @@ export async function runHolding<T>(acquired: Promise<Releaser>, callback: () =>
   }
 }
 
+const MUTEX_OPTIONS = ['name', 'cancelError'] as const;
+
 /** Checks the options of `new Lock(…)` / `new RLock(…)`. */
 export function parseMutexOptions(options: unknown, api: string): MutexOptions {
-  if (options === undefined) return {};
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TypeError(
-      `${api}: options must be an object such as { name: 'accounts' }, got ${describe(options)}`,
-    );
-  }
-  for (const key of Object.keys(options)) {
-    if (key !== 'name' && key !== 'cancelError') {
-      throw new TypeError(`${api}: unknown option '${key}' (the options are name and cancelError)`);
-    }
-  }
-  const { name, cancelError } = options as MutexOptions;
+  const { name, cancelError } = checkOptionKeys(options, MUTEX_OPTIONS, api, "{ name: 'accounts' }");
   if (name !== undefined && typeof name !== 'string') {
     throw new TypeError(`${api}: name must be a string, got ${describe(name)}`);
   }
