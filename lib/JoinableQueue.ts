@@ -257,7 +257,10 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
     if (signal?.aborted) throw signal.reason;
     const before = Atomics.load(this.words, ABANDONED);
     this.#reap();
-    if (JoinableQueue.#unfinished(this.words) !== 0 && !(await waitAsync(this.#joinPlan(), deadline, signal))) {
+    if (
+      JoinableQueue.#unfinished(this.words) !== 0 &&
+      !(await waitAsync(this.#joinPlan(), deadline, signal))
+    ) {
       throw new TimeoutError(`JoinableQueue.join: tasks were still unfinished after ${timeout} ms`, timeout);
     }
     this.#reportAbandoned(before, 'JoinableQueue.join');

@@ -25,7 +25,9 @@ describe('Queue: a thread that dies half-way through a put or a get', () => {
   for (const [side, joinable, how] of STOPS) {
     const kind = joinable ? 'JoinableQueue' : 'Queue';
     it(`${kind}, ${side} (${how}): the counts are repaired, no item is lost or duplicated, the others go on`, async () => {
-      const queue = joinable ? new JoinableQueue<number>({ capacity: 256 }) : new Queue<number>({ capacity: 256 });
+      const queue = joinable
+        ? new JoinableQueue<number>({ capacity: 256 })
+        : new Queue<number>({ capacity: 256 });
       for (const n of [1, 2, 3]) queue.putSync(n);
       const dier = await startDier('queue-stopper', { queue, joinable, side, how });
       // The half-done step is visible while the thread lives: the count is one ahead of the records.
@@ -71,7 +73,11 @@ describe('JoinableQueue: a consumer that dies between get and taskDone', () => {
       const joined = queue.join({ timeout: PATIENCE });
       const syncJoiner = withSyncJoiner ? spawn('queue-joiner', { queue, timeout: PATIENCE }) : undefined;
       joined.catch(() => {}); // handled below; it may settle before the await
-      await until(() => joiners(queue) === (syncJoiner ? 2 : 1), () => `joiners: ${joiners(queue)}`, PATIENCE);
+      await until(
+        () => joiners(queue) === (syncJoiner ? 2 : 1),
+        () => `joiners: ${joiners(queue)}`,
+        PATIENCE,
+      );
       expect(queue.unfinishedTasks()).toBe(2);
       await kill(dier, how);
       // The dead consumer's task no longer counts; the one still queued does.
@@ -87,8 +93,13 @@ describe('JoinableQueue: a consumer that dies between get and taskDone', () => {
       expect((error as OwnerDiedError).threadId).toBe(dier.threadId);
       expect((error as Error).message).toMatch(/^JoinableQueue\.join: 1 task was abandoned: thread \d+ died/);
       if (syncJoiner) {
-        const result = await resultOf<{ error?: { name: string; threadId: number } }>(syncJoiner, PATIENCE + 5_000);
-        expect(result.error).toEqual(expect.objectContaining({ name: 'OwnerDiedError', threadId: dier.threadId }));
+        const result = await resultOf<{ error?: { name: string; threadId: number } }>(
+          syncJoiner,
+          PATIENCE + 5_000,
+        );
+        expect(result.error).toEqual(
+          expect.objectContaining({ name: 'OwnerDiedError', threadId: dier.threadId }),
+        );
       }
       // Reported once: a later join has nothing to wait for and nothing new to report.
       await queue.join({ timeout: PATIENCE });

@@ -94,8 +94,8 @@ import { type Encoded, ItemType } from './codec';
 import { holderOf, internalLockPlan, type LockPlan, tryLock, UNLOCKED, unlockInternal } from './mutex';
 import { deathCount, isDead } from './registry';
 import { align8, defineKind, type Kind } from './shared';
-import { currentThreadId } from './thread';
 import { SpinBudget } from './spin';
+import { currentThreadId } from './thread';
 import { mayBlock, waitSync } from './wait';
 
 /** Bytes of the header words before the ring (eight cache lines). */
@@ -142,7 +142,11 @@ const NO_SLOT = -1;
 const UNTRACKED = -2;
 
 /** A `JoinableQueue`: a Queue's header, then (after the ring) its table of consumers. */
-export const JOINABLE_KIND: Kind = defineKind('JoinableQueue', 13, HEADER_BYTES + CONSUMER_SLOTS * SLOT_WORDS * 4);
+export const JOINABLE_KIND: Kind = defineKind(
+  'JoinableQueue',
+  13,
+  HEADER_BYTES + CONSUMER_SLOTS * SLOT_WORDS * 4,
+);
 
 export const RECORD_HEADER = 8;
 /** The largest capacity: positions run to 2·capacity and must fit in 31 bits. */
@@ -227,7 +231,11 @@ export class Ring {
     this.#bytes = new Uint8Array(buffer, byteOffset + HEADER_BYTES, this.capacity);
     this.#ring32 = new Int32Array(buffer, byteOffset + HEADER_BYTES, this.capacity / 4);
     if (this.words[0] === JOINABLE_KIND.tag) {
-      this.#slots = new Int32Array(buffer, byteOffset + HEADER_BYTES + this.capacity, CONSUMER_SLOTS * SLOT_WORDS);
+      this.#slots = new Int32Array(
+        buffer,
+        byteOffset + HEADER_BYTES + this.capacity,
+        CONSUMER_SLOTS * SLOT_WORDS,
+      );
     } else {
       this.#slot = UNTRACKED;
     }
