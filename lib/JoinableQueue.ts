@@ -27,11 +27,11 @@
  * @module
  */
 
-import { TaskDoneError, TimeoutError } from './errors';
+import { OwnerDiedError, TaskDoneError, TimeoutError } from './errors';
 import { PLACED } from './internal/args';
 import { parseWait } from './internal/options';
-import { JOINERS, PUT_ITEMS, TASKS_DONE } from './internal/ring';
-import { defineKind, type Kind, keepClassName, type Placement, registerReviver } from './internal/shared';
+import { ABANDONED, ABANDONER, JOINABLE_KIND, JOINERS, PUT_ITEMS, TASKS_DONE } from './internal/ring';
+import { type Kind, keepClassName, type Placement, registerReviver } from './internal/shared';
 import {
   assertCanBlock,
   checkTimeout,
@@ -43,9 +43,9 @@ import {
   wake,
 } from './internal/wait';
 import type { WaitOptions } from './options';
-import { attachQueue, HEADER_BYTES, Queue, type QueueOptions } from './Queue';
+import { attachQueue, Queue, type QueueOptions } from './Queue';
 
-const KIND = defineKind('JoinableQueue', 13, HEADER_BYTES);
+const KIND = JOINABLE_KIND;
 
 /**
  * A {@link Queue} whose producers can wait until every item has been processed: consumers call
@@ -143,6 +143,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
         throw new TaskDoneError('JoinableQueue.taskDone: called more times than items were put');
       }
       if (Atomics.compareExchange(view, TASKS_DONE, done, (done + 1) | 0) === done) {
+        this.ring.taskDone();
         if (unfinished === 1 && Atomics.load(view, JOINERS) > 0) wake(view, TASKS_DONE);
         return;
       }
@@ -161,7 +162,48 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
    * ```
    */
   unfinishedTasks(): number {
+    this.#reap();
     return JoinableQueue.#unfinished(this.words);
+  }
+
+  /**
+   * The number of tasks ever abandoned by consumers that died between `get` and `taskDone` (see
+   * {@link JoinableQueue.join}); they no longer count as unfinished.
+   *
+   * @example
+   * ```ts
+   * import { JoinableQueue } from 'shared-sync';
+   * const tasks = new JoinableQueue<number>();
+   * console.log(tasks.abandonedTasks()); // 0
+   * ```
+   */
+  abandonedTasks(): number {
+    this.#reap();
+    return Atomics.load(this.words, ABANDONED);
+  }
+
+  /**
+   * Marks done the tasks of consumers that died holding them (when a thread has died since this view last
+   * looked), and wakes the joiners if that finished every task.
+   */
+  #reap(): void {
+    const view = this.words;
+    this.ring.settle();
+    if (this.ring.reapDeadConsumers() > 0 && Atomics.load(view, JOINERS) > 0) wake(view, TASKS_DONE);
+  }
+
+  /** Throws {@link OwnerDiedError} when tasks were abandoned since `before` (a value of ABANDONED). */
+  #reportAbandoned(before: number, api: string): void {
+    const view = this.words;
+    const lost = (Atomics.load(view, ABANDONED) - before) | 0;
+    if (lost === 0) return;
+    // Registry ids are Node's threadId + 1 (0 means nobody), as in the lock words.
+    const thread = Atomics.load(view, ABANDONER) - 1;
+    throw new OwnerDiedError(
+      `${api}: ${lost} task${lost === 1 ? ' was' : 's were'} abandoned: thread ${thread} died between get() and taskDone(); ` +
+        'they no longer count as unfinished',
+      thread,
+    );
   }
 
   /** Items put and not marked done: TASKS_DONE first, so the PUT_ITEMS read after it is never behind it. */
@@ -176,11 +218,14 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
     return {
       view,
       index: TASKS_DONE,
+      // A consumer that dies holding tasks finishes them (as abandoned): the join must look.
+      watchesDeaths: true,
       attempt: () => {
         if (!announced) {
           announced = true;
           Atomics.add(view, JOINERS, 1);
         }
+        this.#reap();
         const done = Atomics.load(view, TASKS_DONE);
         return Atomics.load(view, PUT_ITEMS) === done ? true : done;
       },
@@ -212,10 +257,15 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
     }
     const { deadline, signal, timeout } = parseWait(options, 'JoinableQueue.join');
     if (signal?.aborted) throw signal.reason;
-    if (JoinableQueue.#unfinished(this.words) === 0) return;
-    if (!(await waitAsync(this.#joinPlan(), deadline, signal))) {
+    const before = Atomics.load(this.words, ABANDONED);
+    this.#reap();
+    if (
+      JoinableQueue.#unfinished(this.words) !== 0 &&
+      !(await waitAsync(this.#joinPlan(), deadline, signal))
+    ) {
       throw new TimeoutError(`JoinableQueue.join: tasks were still unfinished after ${timeout} ms`, timeout);
     }
+    this.#reportAbandoned(before, 'JoinableQueue.join');
   }
 
   /**
@@ -236,8 +286,16 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
   joinSync(timeout?: number): boolean {
     checkTimeout(timeout, 'JoinableQueue.joinSync');
     if (!mayBlock) assertCanBlock('JoinableQueue.joinSync', 'await queue.join()');
-    if (JoinableQueue.#unfinished(this.words) === 0) return true;
-    return waitSync(this.#joinPlan(), deadlineOf(timeout, 'JoinableQueue.joinSync'));
+    const before = Atomics.load(this.words, ABANDONED);
+    this.#reap();
+    if (
+      JoinableQueue.#unfinished(this.words) !== 0 &&
+      !waitSync(this.#joinPlan(), deadlineOf(timeout, 'JoinableQueue.joinSync'))
+    ) {
+      return false;
+    }
+    this.#reportAbandoned(before, 'JoinableQueue.joinSync');
+    return true;
   }
 }
 

@@ -996,6 +996,11 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   protected get words(): Int32Array {
     return this.#ring.words;
   }
+
+  /** @internal The ring protocol, for `JoinableQueue`'s table of consumers. */
+  protected get ring(): Ring {
+    return this.#ring;
+  }
 }
 
 function parseOptions(options: unknown, api: string): { maxsize: number; capacity: number } {
@@ -1014,7 +1019,7 @@ function parseOptions(options: unknown, api: string): { maxsize: number; capacit
 export function attachQueue(kind: Kind, received: unknown): Placement {
   const placement = attach(kind, received);
   const capacity = new Int32Array(placement.buffer, placement.byteOffset, HEADER_BYTES / 4)[CAPACITY];
-  if (placement.byteOffset + HEADER_BYTES + capacity > placement.buffer.byteLength) {
+  if (placement.byteOffset + kind.byteLength + capacity > placement.buffer.byteLength) {
     throw new TypeError(
       `${kind.name}.from: expected a ${kind.name} or its clone, got a SharedArrayBuffer of ` +
         `${placement.buffer.byteLength} bytes, too small for its ring of ${capacity} bytes`,

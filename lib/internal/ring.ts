@@ -91,9 +91,11 @@
  */
 
 import { type Encoded, ItemType } from './codec';
-import { internalLockPlan, tryLock, UNLOCKED, unlockInternal } from './mutex';
-import { align8 } from './shared';
+import { holderOf, internalLockPlan, type LockPlan, tryLock, UNLOCKED, unlockInternal } from './mutex';
+import { deathCount, isDead } from './registry';
+import { align8, defineKind, type Kind } from './shared';
 import { SpinBudget } from './spin';
+import { currentThreadId } from './thread';
 import { mayBlock, waitSync } from './wait';
 
 /** Bytes of the header words before the ring (eight cache lines). */
@@ -107,12 +109,18 @@ export const CAPACITY = 3;
 export const PUT_LOCK = 16;
 const SEEN_GET_ITEMS = 17;
 const SEEN_GET_POS = 18;
+export const PUT_UNDO_ITEMS = 19;
+export const PUT_UNDO_POS = 20;
 // Line 2: what producers publish.
 export const PUT_POS = 32;
 export const PUT_ITEMS = 33;
 // Line 3: consumers' private words.
 export const GET_LOCK = 48;
 const SEEN_PUT_POS = 49;
+export const GET_UNDO_ITEMS = 50;
+export const GET_UNDO_POS = 51;
+export const GET_UNDO_SLOT = 52;
+export const GET_UNDO_HELD = 53;
 // Line 4: what consumers publish.
 export const GET_POS = 64;
 export const GET_ITEMS = 65;
@@ -123,6 +131,22 @@ export const NOT_FULL = 96;
 export const PUTTERS = 97;
 export const TASKS_DONE = 112;
 export const JOINERS = 113;
+export const ABANDONED = 114;
+export const ABANDONER = 115;
+
+/** Entries of a `JoinableQueue`'s table of consumers (thread id, tasks it got and has not marked done). */
+export const CONSUMER_SLOTS = 64;
+const SLOT_WORDS = 2;
+/** No table entry: not looked for yet, or none (a plain `Queue`, or a full table). */
+const NO_SLOT = -1;
+const UNTRACKED = -2;
+
+/** A `JoinableQueue`: a Queue's header, then (after the ring) its table of consumers. */
+export const JOINABLE_KIND: Kind = defineKind(
+  'JoinableQueue',
+  13,
+  HEADER_BYTES + CONSUMER_SLOTS * SLOT_WORDS * 4,
+);
 
 export const RECORD_HEADER = 8;
 /** The largest capacity: positions run to 2·capacity and must fit in 31 bits. */
@@ -190,6 +214,14 @@ export class Ring {
   /** 2 · capacity: positions wrap there. */
   readonly #laps: number;
   readonly maxsize: number;
+  /** A `JoinableQueue`'s table of consumers (after the ring), or none. */
+  readonly #slots: Int32Array | undefined;
+  /** This thread's entry in {@link Ring.#slots} (its first word), {@link NO_SLOT} or {@link UNTRACKED}. */
+  #slot = NO_SLOT;
+  /** The registry's death count when this view last looked for dead lock holders (see {@link Ring.settle}). */
+  #settled = 0;
+  /** The same, for dead consumers (see {@link Ring.reapDeadConsumers}). */
+  #reaped = 0;
 
   constructor(buffer: SharedArrayBuffer, byteOffset: number) {
     this.words = new Int32Array(buffer, byteOffset, HEADER_BYTES / 4);
@@ -198,6 +230,15 @@ export class Ring {
     this.maxsize = this.words[MAXSIZE];
     this.#bytes = new Uint8Array(buffer, byteOffset + HEADER_BYTES, this.capacity);
     this.#ring32 = new Int32Array(buffer, byteOffset + HEADER_BYTES, this.capacity / 4);
+    if (this.words[0] === JOINABLE_KIND.tag) {
+      this.#slots = new Int32Array(
+        buffer,
+        byteOffset + HEADER_BYTES + this.capacity,
+        CONSUMER_SLOTS * SLOT_WORDS,
+      );
+    } else {
+      this.#slot = UNTRACKED;
+    }
   }
 
   /** Ring offset of a position. */
@@ -231,14 +272,57 @@ export class Ring {
     if (lockSpin.spin(() => Atomics.load(words, index) !== UNLOCKED, Number.POSITIVE_INFINITY)) {
       if (tryLock(words, index)) return;
     }
-    if (!mayBlock) {
+    // A holder that died is taken over (mutex.ts), and what it left half-way is undone (see the table above).
+    const plan: LockPlan = internalLockPlan(words, index);
+    if (mayBlock) {
+      waitSync(plan, Number.POSITIVE_INFINITY);
+    } else {
       // A thread that may not park (a browser's main thread) spins: the holder is copying one record.
-      while (!tryLock(words, index));
+      while (plan.attempt() !== true);
+    }
+    if (plan.died !== 0) this.#undo(index, plan.died);
+  }
+
+  /**
+   * Undoes the count update of a put or get whose thread died holding the lock at `index` (now held by the
+   * caller) before it published its position: the position it was about to store (the UNDO_POS word, written
+   * before the counts) is not there, so the counts go back to the values it saved before changing them.
+   */
+  #undo(index: number, died: number): void {
+    const words = this.words;
+    if (index === PUT_LOCK) {
+      if (words[PUT_POS] !== words[PUT_UNDO_POS]) {
+        words[PUT_ITEMS] = words[PUT_UNDO_ITEMS];
+        words[PUT_UNDO_POS] = words[PUT_POS];
+      }
       return;
     }
-    // A holder that died is taken over (mutex.ts): every step of a put or get is one store after what it makes
-    // visible, so the bytes are consistent (see the table above); the counts are not repaired yet.
-    waitSync(internalLockPlan(words, index), Number.POSITIVE_INFINITY);
+    if (words[GET_POS] !== words[GET_UNDO_POS]) {
+      Atomics.store(words, GET_ITEMS, words[GET_UNDO_ITEMS]);
+      const slots = this.#slots;
+      const slot = words[GET_UNDO_SLOT];
+      // The dead consumer's own entry (it held GET_LOCK, so it wrote GET_UNDO_SLOT); its count goes back too.
+      if (slots && slot >= 0 && slots[slot] === died) slots[slot + 1] = words[GET_UNDO_HELD];
+      words[GET_UNDO_POS] = words[GET_POS];
+    }
+  }
+
+  /**
+   * Takes over and repairs either lock if its holder has died since this view last looked, so that the counts
+   * (`qsize()`, a `JoinableQueue`'s unfinished tasks) are exact even when no put or get comes along to do it.
+   * Costs one load while nobody dies.
+   */
+  settle(): void {
+    const deaths = deathCount();
+    if (deaths === this.#settled) return;
+    this.#settled = deaths;
+    for (const index of [PUT_LOCK, GET_LOCK]) {
+      const word = Atomics.load(this.words, index);
+      if (word !== UNLOCKED && isDead(holderOf(word))) {
+        this.lock(index);
+        this.unlock(index);
+      }
+    }
   }
 
   unlock(index: number): void {
@@ -289,7 +373,11 @@ export class Ring {
       this.#copyIn(bytes, at + RECORD_HEADER === this.capacity ? 0 : at + RECORD_HEADER);
       pos = this.#advance(pos, recordSize(bytes.length));
     }
-    words[PUT_ITEMS] = (words[PUT_ITEMS] + count) | 0;
+    // What a producer that takes the lock over from this thread, dead before the store of PUT_POS, undoes.
+    const items = words[PUT_ITEMS];
+    words[PUT_UNDO_ITEMS] = items;
+    words[PUT_UNDO_POS] = pos;
+    words[PUT_ITEMS] = (items + count) | 0;
     // The publication: a consumer that reads this position also sees every byte and count written above.
     Atomics.store(words, PUT_POS, pos);
   }
@@ -303,8 +391,12 @@ export class Ring {
     this.#ring32[at >> 2] = bytes.length;
     this.#ring32[(at >> 2) + 1] = encoded.type | (encoded.kind << 8);
     this.#copyIn(bytes, at + RECORD_HEADER === this.capacity ? 0 : at + RECORD_HEADER);
-    words[PUT_ITEMS] = (words[PUT_ITEMS] + 1) | 0;
-    Atomics.store(words, PUT_POS, this.#advance(pos, recordSize(bytes.length)));
+    const next = this.#advance(pos, recordSize(bytes.length));
+    const items = words[PUT_ITEMS];
+    words[PUT_UNDO_ITEMS] = items;
+    words[PUT_UNDO_POS] = next;
+    words[PUT_ITEMS] = (items + 1) | 0;
+    Atomics.store(words, PUT_POS, next);
   }
 
   #copyIn(bytes: Uint8Array, at: number): void {
@@ -370,9 +462,37 @@ export class Ring {
     taken.type = (typeWord & 0xff) as ItemType;
     taken.kind = typeWord >>> 8;
     taken.bytes = bytes;
-    words[GET_ITEMS] = (words[GET_ITEMS] + 1) | 0;
+    const next = this.#advance(pos, recordSize(length));
+    this.#count(next, 1);
     // The removal: the bytes are free for producers once this store is seen, and only then.
-    Atomics.store(words, GET_POS, this.#advance(pos, recordSize(length)));
+    Atomics.store(words, GET_POS, next);
+  }
+
+  /**
+   * Counts `n` records about to be removed (GET_POS will be `next`): GET_ITEMS and, in a `JoinableQueue`, the
+   * tasks this thread holds; first the values a consumer that takes the lock over from this thread (dead before
+   * the store of GET_POS) puts back.
+   */
+  #count(next: number, n: number): void {
+    const words = this.words;
+    const items = words[GET_ITEMS];
+    words[GET_UNDO_ITEMS] = items;
+    const slots = this.#slots;
+    if (slots !== undefined) {
+      const slot = this.#slot === NO_SLOT ? this.#claimSlot() : this.#slot;
+      words[GET_UNDO_SLOT] = slot;
+      if (slot >= 0) {
+        const held = slots[slot + 1];
+        words[GET_UNDO_HELD] = held;
+        words[GET_UNDO_POS] = next;
+        Atomics.store(slots, slot + 1, held + n);
+      } else {
+        words[GET_UNDO_POS] = next;
+      }
+    } else {
+      words[GET_UNDO_POS] = next;
+    }
+    words[GET_ITEMS] = (items + n) | 0;
   }
 
   /**
@@ -406,7 +526,7 @@ export class Ring {
       pos = this.#advance(pos, recordSize(length));
       n++;
     }
-    words[GET_ITEMS] = (words[GET_ITEMS] + n) | 0;
+    this.#count(pos, n);
     Atomics.store(words, GET_POS, pos);
     return n;
   }
@@ -433,6 +553,7 @@ export class Ring {
 
   /** Items in the queue now (approximate: other threads may change it at any moment). */
   size(): number {
+    this.settle();
     const words = this.words;
     // GET_ITEMS first: PUT_ITEMS read later is at least as large, so the difference is never negative.
     const taken = Atomics.load(words, GET_ITEMS);
@@ -457,5 +578,85 @@ export class Ring {
     }
     const used = this.#used(Atomics.load(words, PUT_POS) >>> 0, Atomics.load(words, GET_POS) >>> 0);
     return used <= this.capacity - bytes;
+  }
+
+  // -----------------------------------------------------------------------------------------------------------
+  // A JoinableQueue's consumers: who holds which tasks, and the tasks of consumers that died
+
+  /**
+   * This thread's entry in the table of consumers, claimed on its first get (under GET_LOCK, which every change
+   * of an entry's thread id holds): {@link UNTRACKED} when all entries belong to live threads.
+   */
+  #claimSlot(): number {
+    const slots = this.#slots as Int32Array;
+    let free = UNTRACKED;
+    for (let at = 0; at < slots.length; at += SLOT_WORDS) {
+      const id = slots[at];
+      if (id === currentThreadId) return (this.#slot = at);
+      if (free === UNTRACKED && id === 0) free = at;
+    }
+    if (free >= 0) {
+      slots[free + 1] = 0;
+      Atomics.store(slots, free, currentThreadId);
+    }
+    this.#slot = free;
+    return free;
+  }
+
+  /**
+   * One task of this thread marked done (`taskDone()` counted it in TASKS_DONE already): its entry's count goes
+   * down, if it has any (a task got by another thread and marked done here is that thread's).
+   */
+  taskDone(): void {
+    const slots = this.#slots;
+    if (slots === undefined) return;
+    let slot = this.#slot;
+    if (slot === NO_SLOT) {
+      // This view has not got anything; another view of the same queue in this thread may have.
+      for (let at = 0; at < slots.length; at += SLOT_WORDS) if (slots[at] === currentThreadId) slot = at;
+      if (slot === NO_SLOT) return;
+    }
+    if (slot >= 0 && slots[slot + 1] > 0) Atomics.sub(slots, slot + 1, 1);
+  }
+
+  /**
+   * Marks done the tasks held by consumers that died (each at most the tasks got and not yet done), frees their
+   * entries, and returns how many; checks only when a thread has died since this view last looked. Holds
+   * GET_LOCK, so a dead consumer's half-done get is undone first and no entry changes meanwhile.
+   */
+  reapDeadConsumers(): number {
+    const slots = this.#slots;
+    if (slots === undefined) return 0;
+    const deaths = deathCount();
+    if (deaths === this.#reaped) return 0;
+    this.#reaped = deaths;
+    this.settle();
+    const words = this.words;
+    let reaped = 0;
+    this.lock(GET_LOCK);
+    try {
+      for (let at = 0; at < slots.length; at += SLOT_WORDS) {
+        const id = slots[at];
+        if (id === 0 || !isDead(id)) continue;
+        const held = slots[at + 1];
+        for (;;) {
+          const done = Atomics.load(words, TASKS_DONE);
+          const open = (Atomics.load(words, GET_ITEMS) - done) | 0;
+          const n = Math.min(held, open);
+          if (n <= 0) break;
+          if (Atomics.compareExchange(words, TASKS_DONE, done, (done + n) | 0) === done) {
+            Atomics.add(words, ABANDONED, n);
+            Atomics.store(words, ABANDONER, id);
+            reaped += n;
+            break;
+          }
+        }
+        slots[at + 1] = 0;
+        Atomics.store(slots, at, 0);
+      }
+    } finally {
+      this.unlock(GET_LOCK);
+    }
+    return reaped;
   }
 }

@@ -1,0 +1,120 @@
+/**
+ * Owner death and queues: a thread that dies in the middle of a put or a get leaves the queue consistent (its
+ * half-done count update is undone by whoever takes the queue's lock over, or by the next `qsize()`), and a
+ * consumer that dies between `get` and `taskDone` does not make `join()` hang: its tasks are abandoned and
+ * reported with `OwnerDiedError`. The kill-point properties are in `OwnerDeath.Queue.property.spec.ts`.
+ */
+
+import { describe, expect, it } from 'vitest';
+import { JoinableQueue, OwnerDiedError, Queue, QueueEmptyError } from '../lib/index';
+import { JOINERS } from '../lib/internal/ring';
+import { type How, kill, startDier, until, WAYS } from './helpers/dying';
+import { resultOf, spawn } from './helpers/workers';
+
+const PATIENCE = 20_000;
+
+type Side = 'put' | 'get';
+const STOPS: ReadonlyArray<[Side, boolean, How]> = [
+  ...WAYS.map((how): [Side, boolean, How] => ['put', false, how]),
+  ...WAYS.map((how): [Side, boolean, How] => ['get', true, how]),
+  ['put', true, 'terminate'],
+  ['get', false, 'exit'],
+];
+
+describe('Queue: a thread that dies half-way through a put or a get', () => {
+  for (const [side, joinable, how] of STOPS) {
+    const kind = joinable ? 'JoinableQueue' : 'Queue';
+    it(`${kind}, ${side} (${how}): the counts are repaired, no item is lost or duplicated, the others go on`, async () => {
+      const queue = joinable
+        ? new JoinableQueue<number>({ capacity: 256 })
+        : new Queue<number>({ capacity: 256 });
+      for (const n of [1, 2, 3]) queue.putSync(n);
+      const dier = await startDier('queue-stopper', { queue, joinable, side, how });
+      // The half-done step is visible while the thread lives: the count is one ahead of the records.
+      const gotByDier = side === 'get' && joinable ? 1 : 0;
+      const inQueue = 3 - gotByDier;
+      expect(queue.qsize()).toBe(side === 'put' ? inQueue + 1 : inQueue - 1);
+      await kill(dier, how);
+      expect(queue.qsize()).toBe(inQueue);
+      queue.putSync(4); // takes PUT_LOCK (over, if the put side died)
+      const drained: number[] = [];
+      for (;;) {
+        try {
+          drained.push(queue.getSync(0)); // takes GET_LOCK (over, if the get side died)
+        } catch (error) {
+          expect(error).toBeInstanceOf(QueueEmptyError);
+          break;
+        }
+      }
+      expect(drained).toEqual([1, 2, 3, 4].slice(gotByDier));
+      expect(queue.qsize()).toBe(0);
+      if (queue instanceof JoinableQueue) {
+        expect(queue.unfinishedTasks()).toBe(drained.length);
+        for (const _ of drained) queue.taskDone();
+        // The dead get was undone, its own count of tasks too: nothing was abandoned.
+        await queue.join({ timeout: PATIENCE });
+        expect(queue.abandonedTasks()).toBe(0);
+      }
+    });
+  }
+});
+
+function joiners(queue: JoinableQueue): number {
+  return new Int32Array(queue.buffer, queue.byteOffset, JOINERS + 1)[JOINERS];
+}
+
+describe('JoinableQueue: a consumer that dies between get and taskDone', () => {
+  for (const how of WAYS) {
+    const withSyncJoiner = how === 'terminate' || how === 'exit';
+    it(`(${how}) abandons its task: join() ${withSyncJoiner ? 'here and joinSync() in a worker end' : 'ends'} with OwnerDiedError once the rest is done`, async () => {
+      const queue = new JoinableQueue<number>();
+      for (const n of [1, 2, 3]) queue.putSync(n);
+      const dier = await startDier('queue-task-dier', { queue, get: 2, done: 1, how });
+      const joined = queue.join({ timeout: PATIENCE });
+      const syncJoiner = withSyncJoiner ? spawn('queue-joiner', { queue, timeout: PATIENCE }) : undefined;
+      joined.catch(() => {}); // handled below; it may settle before the await
+      await until(
+        () => joiners(queue) === (syncJoiner ? 2 : 1),
+        () => `joiners: ${joiners(queue)}`,
+        PATIENCE,
+      );
+      expect(queue.unfinishedTasks()).toBe(2);
+      await kill(dier, how);
+      // The dead consumer's task no longer counts; the one still queued does.
+      expect(queue.unfinishedTasks()).toBe(1);
+      expect(queue.abandonedTasks()).toBe(1);
+      expect(queue.getSync(0)).toBe(3);
+      queue.taskDone();
+      const error = await joined.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(OwnerDiedError);
+      expect((error as OwnerDiedError).threadId).toBe(dier.threadId);
+      expect((error as Error).message).toMatch(/^JoinableQueue\.join: 1 task was abandoned: thread \d+ died/);
+      if (syncJoiner) {
+        const result = await resultOf<{ error?: { name: string; threadId: number } }>(
+          syncJoiner,
+          PATIENCE + 5_000,
+        );
+        expect(result.error).toEqual(
+          expect.objectContaining({ name: 'OwnerDiedError', threadId: dier.threadId }),
+        );
+      }
+      // Reported once: a later join has nothing to wait for and nothing new to report.
+      await queue.join({ timeout: PATIENCE });
+      expect(queue.joinSync(0)).toBe(true);
+      expect(() => queue.taskDone()).toThrow(/called more times than items were put/);
+    });
+  }
+
+  it('a consumer that dies holding no task abandons nothing', async () => {
+    const queue = new JoinableQueue<number>();
+    for (const n of [1, 2]) queue.putSync(n);
+    const dier = await startDier('queue-task-dier', { queue, get: 2, done: 2, how: 'terminate' });
+    await kill(dier, 'terminate');
+    expect(queue.unfinishedTasks()).toBe(0);
+    expect(queue.abandonedTasks()).toBe(0);
+    await queue.join({ timeout: PATIENCE });
+  });
+});
