@@ -72,6 +72,11 @@ describe('JoinableQueue: a consumer that dies between get and taskDone', () => {
       const dier = await startDier('queue-task-dier', { queue, get: 2, done: 1, how });
       const joined = queue.join({ timeout: PATIENCE });
       const syncJoiner = withSyncJoiner ? spawn('queue-joiner', { queue, timeout: PATIENCE }) : undefined;
+      // Listening from the start: the worker may report before this thread gets to its await.
+      const syncJoined = syncJoiner
+        ? resultOf<{ error?: { name: string; threadId: number } }>(syncJoiner, PATIENCE + 5_000)
+        : undefined;
+      syncJoined?.catch(() => {}); // awaited below
       joined.catch(() => {}); // handled below; it may settle before the await
       await until(
         () => joiners(queue) === (syncJoiner ? 2 : 1),
@@ -92,11 +97,8 @@ describe('JoinableQueue: a consumer that dies between get and taskDone', () => {
       expect(error).toBeInstanceOf(OwnerDiedError);
       expect((error as OwnerDiedError).threadId).toBe(dier.threadId);
       expect((error as Error).message).toMatch(/^JoinableQueue\.join: 1 task was abandoned: thread \d+ died/);
-      if (syncJoiner) {
-        const result = await resultOf<{ error?: { name: string; threadId: number } }>(
-          syncJoiner,
-          PATIENCE + 5_000,
-        );
+      if (syncJoined) {
+        const result = await syncJoined;
         expect(result.error).toEqual(
           expect.objectContaining({ name: 'OwnerDiedError', threadId: dier.threadId }),
         );
