@@ -193,12 +193,11 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
 
   /**
    * Marks done the tasks of consumers that died holding them (when a thread has died since this view last
-   * looked), and wakes the joiners if that finished every task.
+   * looked); the joiners are woken when that abandoned any.
    */
   #reap(): void {
-    const view = this.words;
     this.ring.settle();
-    if (this.ring.reapDeadConsumers() > 0 && Atomics.load(view, JOINERS) > 0) wake(view, TASKS_DONE);
+    this.ring.reapDeadConsumers();
   }
 
   /** Throws {@link OwnerDiedError} when tasks were abandoned since `before` (a value of ABANDONED). */

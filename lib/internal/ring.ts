@@ -115,7 +115,7 @@ import { deathCount, isDead } from './registry';
 import { align8, defineKind, type Kind } from './shared';
 import { SpinBudget } from './spin';
 import { currentThreadId } from './thread';
-import { mayBlock, waitSync } from './wait';
+import { mayBlock, waitSync, wake } from './wait';
 
 /** Bytes of the header words before the ring (eight cache lines). */
 export const HEADER_BYTES = 512;
@@ -614,6 +614,11 @@ export class Ring {
       if (id === currentThreadId) return (this.#slot = at);
       if (free === UNTRACKED && id === 0) free = at;
     }
+    if (free === UNTRACKED && this.#reapLocked() >= 0) {
+      // Entries of dead consumers were freed (their tasks abandoned): take one.
+      for (let at = 0; at < slots.length && free === UNTRACKED; at += SLOT_WORDS)
+        if (slots[at] === 0) free = at;
+    }
     if (free >= 0) {
       slots[free + 1] = 0;
       Atomics.store(slots, free, currentThreadId);
@@ -650,32 +655,44 @@ export class Ring {
     if (deaths === this.#reaped) return 0;
     this.#reaped = deaths;
     this.settle();
-    const words = this.words;
-    let reaped = 0;
     this.lock(GET_LOCK);
     try {
-      for (let at = 0; at < slots.length; at += SLOT_WORDS) {
-        const id = slots[at];
-        if (id === 0 || !isDead(id)) continue;
-        const held = slots[at + 1];
-        for (;;) {
-          const done = Atomics.load(words, TASKS_DONE);
-          const open = (Atomics.load(words, GET_ITEMS) - done) | 0;
-          const n = Math.min(held, open);
-          if (n <= 0) break;
-          if (Atomics.compareExchange(words, TASKS_DONE, done, (done + n) | 0) === done) {
-            Atomics.add(words, ABANDONED, n);
-            Atomics.store(words, ABANDONER, id);
-            reaped += n;
-            break;
-          }
-        }
-        slots[at + 1] = 0;
-        Atomics.store(slots, at, 0);
-      }
+      return Math.max(0, this.#reapLocked());
     } finally {
       this.unlock(GET_LOCK);
     }
+  }
+
+  /**
+   * {@link Ring.reapDeadConsumers}'s work, GET_LOCK held: returns the tasks abandoned (0 when entries of dead
+   * consumers holding none were freed), or -1 when no entry belonged to a dead thread. Wakes the joiners when
+   * it abandoned tasks.
+   */
+  #reapLocked(): number {
+    const slots = this.#slots as Int32Array;
+    const words = this.words;
+    let reaped = -1;
+    for (let at = 0; at < slots.length; at += SLOT_WORDS) {
+      const id = slots[at];
+      if (id === 0 || !isDead(id)) continue;
+      if (reaped < 0) reaped = 0;
+      const held = slots[at + 1];
+      for (;;) {
+        const done = Atomics.load(words, TASKS_DONE);
+        const open = (Atomics.load(words, GET_ITEMS) - done) | 0;
+        const n = Math.min(held, open);
+        if (n <= 0) break;
+        if (Atomics.compareExchange(words, TASKS_DONE, done, (done + n) | 0) === done) {
+          Atomics.add(words, ABANDONED, n);
+          Atomics.store(words, ABANDONER, id);
+          reaped += n;
+          break;
+        }
+      }
+      slots[at + 1] = 0;
+      Atomics.store(slots, at, 0);
+    }
+    if (reaped > 0 && Atomics.load(words, JOINERS) > 0) wake(words, TASKS_DONE);
     return reaped;
   }
 }
