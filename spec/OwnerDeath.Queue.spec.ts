@@ -30,10 +30,11 @@ describe('Queue: a thread that dies half-way through a put or a get', () => {
         : new Queue<number>({ capacity: 256 });
       for (const n of [1, 2, 3]) queue.putSync(n);
       const dier = await startDier('queue-stopper', { queue, joinable, side, how });
-      // The half-done step is visible while the thread lives: the count is one ahead of the records.
+      // The half-done step is visible while the thread lives: the count is one ahead of the records. (A
+      // 'return' thread ends by itself, perhaps already: the count may be repaired by then.)
       const gotByDier = side === 'get' && joinable ? 1 : 0;
       const inQueue = 3 - gotByDier;
-      expect(queue.qsize()).toBe(side === 'put' ? inQueue + 1 : inQueue - 1);
+      if (how !== 'return') expect(queue.qsize()).toBe(side === 'put' ? inQueue + 1 : inQueue - 1);
       await kill(dier, how);
       expect(queue.qsize()).toBe(inQueue);
       queue.putSync(4); // takes PUT_LOCK (over, if the put side died)
@@ -83,7 +84,8 @@ describe('JoinableQueue: a consumer that dies between get and taskDone', () => {
         () => `joiners: ${joiners(queue)}`,
         PATIENCE,
       );
-      expect(queue.unfinishedTasks()).toBe(2);
+      // (A 'return' thread ends by itself, perhaps already, and its task may already be abandoned.)
+      if (how !== 'return') expect(queue.unfinishedTasks()).toBe(2);
       await kill(dier, how);
       // The dead consumer's task no longer counts; the one still queued does.
       expect(queue.unfinishedTasks()).toBe(1);
