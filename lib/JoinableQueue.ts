@@ -3,12 +3,15 @@
  * until every item put has been processed (Python's `queue.Queue.join` / `multiprocessing.JoinableQueue`).
  *
  * ## Memory layout
- * Exactly a `Queue`'s (see `internal/ring.ts`), with its own kind tag and two more words in use:
+ * A `Queue`'s (see `internal/ring.ts`), with its own kind tag, four more words in use, and a table of consumers
+ * after the ring (512 bytes: 64 entries `[thread id, tasks held]`, see `internal/ring.ts`):
  *
  * | word | name       | meaning                                                                  |
  * |------|------------|--------------------------------------------------------------------------|
  * | 112  | TASKS_DONE | `taskDone()` calls ever, wrapping at 2^32; `join` parks on it            |
  * | 113  | JOINERS    | threads announced as waiting in `join` (parked or about to park)         |
+ * | 114  | ABANDONED  | tasks ever abandoned by consumers that died holding them                 |
+ * | 115  | ABANDONER  | the thread id (registry's: Node's + 1) of the last such consumer         |
  *
  * ## Protocol
  * The unfinished tasks are `(PUT_ITEMS − TASKS_DONE) | 0`: the queue's own count of items ever put, less the
@@ -23,6 +26,14 @@
  * joiner's wait, on a value that is no longer there, returns at once). Like CPython's `join`, a joiner
  * re-checks after every wake, so a put that lands between the last `taskDone` and the re-check makes it wait
  * again.
+ *
+ * ## Consumers that die
+ * A consumer that dies between `get` and `taskDone` would leave its tasks unfinished forever. The table of
+ * consumers knows how many tasks each thread got and has not marked done; a joiner (and `unfinishedTasks()`)
+ * that finds a thread has died since it last looked marks the dead threads' tasks done as *abandoned*
+ * (`internal/ring.ts`, "A JoinableQueue's consumers"), and a `join` that saw tasks abandoned while it waited
+ * ends with `OwnerDiedError` once nothing is unfinished, instead of returning as if every task had been done.
+ * Joiners watch deaths (`watchesDeaths`), so they look as soon as a death is recorded.
  *
  * @module
  */
@@ -184,12 +195,11 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
 
   /**
    * Marks done the tasks of consumers that died holding them (when a thread has died since this view last
-   * looked), and wakes the joiners if that finished every task.
+   * looked); the joiners are woken when that abandoned any.
    */
   #reap(): void {
-    const view = this.words;
     this.ring.settle();
-    if (this.ring.reapDeadConsumers() > 0 && Atomics.load(view, JOINERS) > 0) wake(view, TASKS_DONE);
+    this.ring.reapDeadConsumers();
   }
 
   /** Throws {@link OwnerDiedError} when tasks were abandoned since `before` (a value of ABANDONED). */
@@ -240,7 +250,11 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
    * Resolves at once when nothing is unfinished.
    *
    * @param options - `{ timeout, signal }`.
-   * @throws (rejects) {@link TimeoutError} when the timeout runs out, `signal.reason` when the signal aborts.
+   * @throws (rejects) {@link TimeoutError} when the timeout runs out, `signal.reason` when the signal aborts;
+   *   {@link OwnerDiedError} when, once nothing is unfinished, some tasks had been abandoned during this join:
+   *   a consumer died between `get` and `taskDone` (they no longer count as unfinished; `threadId` names the
+   *   last such consumer, {@link JoinableQueue.abandonedTasks} counts them). A later join does not report them
+   *   again.
    *
    * @example
    * ```ts
@@ -273,7 +287,8 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
    *
    * @param timeout - Milliseconds to wait at most; omitted or `Infinity` waits forever.
    * @returns `true` when every item is done, `false` when the timeout ran out first.
-   * @throws RangeError for a bad timeout; {@link BlockingNotAllowedError} on a thread that may not block.
+   * @throws RangeError for a bad timeout; {@link BlockingNotAllowedError} on a thread that may not block;
+   *   {@link OwnerDiedError} as {@link JoinableQueue.join} when tasks were abandoned by a consumer that died.
    *
    * @example
    * ```ts

@@ -30,10 +30,11 @@ describe('Queue: a thread that dies half-way through a put or a get', () => {
         : new Queue<number>({ capacity: 256 });
       for (const n of [1, 2, 3]) queue.putSync(n);
       const dier = await startDier('queue-stopper', { queue, joinable, side, how });
-      // The half-done step is visible while the thread lives: the count is one ahead of the records.
+      // The half-done step is visible while the thread lives: the count is one ahead of the records. (A
+      // 'return' thread ends by itself, perhaps already: the count may be repaired by then.)
       const gotByDier = side === 'get' && joinable ? 1 : 0;
       const inQueue = 3 - gotByDier;
-      expect(queue.qsize()).toBe(side === 'put' ? inQueue + 1 : inQueue - 1);
+      if (how !== 'return') expect(queue.qsize()).toBe(side === 'put' ? inQueue + 1 : inQueue - 1);
       await kill(dier, how);
       expect(queue.qsize()).toBe(inQueue);
       queue.putSync(4); // takes PUT_LOCK (over, if the put side died)
@@ -72,13 +73,19 @@ describe('JoinableQueue: a consumer that dies between get and taskDone', () => {
       const dier = await startDier('queue-task-dier', { queue, get: 2, done: 1, how });
       const joined = queue.join({ timeout: PATIENCE });
       const syncJoiner = withSyncJoiner ? spawn('queue-joiner', { queue, timeout: PATIENCE }) : undefined;
+      // Listening from the start: the worker may report before this thread gets to its await.
+      const syncJoined = syncJoiner
+        ? resultOf<{ error?: { name: string; threadId: number } }>(syncJoiner, PATIENCE + 5_000)
+        : undefined;
+      syncJoined?.catch(() => {}); // awaited below
       joined.catch(() => {}); // handled below; it may settle before the await
       await until(
         () => joiners(queue) === (syncJoiner ? 2 : 1),
         () => `joiners: ${joiners(queue)}`,
         PATIENCE,
       );
-      expect(queue.unfinishedTasks()).toBe(2);
+      // (A 'return' thread ends by itself, perhaps already, and its task may already be abandoned.)
+      if (how !== 'return') expect(queue.unfinishedTasks()).toBe(2);
       await kill(dier, how);
       // The dead consumer's task no longer counts; the one still queued does.
       expect(queue.unfinishedTasks()).toBe(1);
@@ -92,11 +99,8 @@ describe('JoinableQueue: a consumer that dies between get and taskDone', () => {
       expect(error).toBeInstanceOf(OwnerDiedError);
       expect((error as OwnerDiedError).threadId).toBe(dier.threadId);
       expect((error as Error).message).toMatch(/^JoinableQueue\.join: 1 task was abandoned: thread \d+ died/);
-      if (syncJoiner) {
-        const result = await resultOf<{ error?: { name: string; threadId: number } }>(
-          syncJoiner,
-          PATIENCE + 5_000,
-        );
+      if (syncJoined) {
+        const result = await syncJoined;
         expect(result.error).toEqual(
           expect.objectContaining({ name: 'OwnerDiedError', threadId: dier.threadId }),
         );

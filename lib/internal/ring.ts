@@ -18,10 +18,16 @@
  * | 16   | 1    | PUT_LOCK       | producers' mutex (`mutex.ts`: Drepper's three states)                   |
  * | 17   | 1    | SEEN_GET_ITEMS | a past value of GET_ITEMS: producers' cache (under PUT_LOCK)             |
  * | 18   | 1    | SEEN_GET_POS   | a past value of GET_POS: producers' cache (under PUT_LOCK)               |
+ * | 19   | 1    | PUT_UNDO_ITEMS | PUT_ITEMS before the put under way (see "stops" below)                   |
+ * | 20   | 1    | PUT_UNDO_POS   | the PUT_POS the put under way is about to store                          |
  * | 32   | 2    | PUT_POS        | where the next record goes, as a position (below): **publishes** records |
  * | 33   | 2    | PUT_ITEMS      | items ever put, wrapping at 2^32 (under PUT_LOCK)                        |
  * | 48   | 3    | GET_LOCK       | consumers' mutex                                                         |
  * | 49   | 3    | SEEN_PUT_POS   | a past value of PUT_POS: consumers' cache (under GET_LOCK)               |
+ * | 50   | 3    | GET_UNDO_ITEMS | GET_ITEMS before the get under way                                       |
+ * | 51   | 3    | GET_UNDO_POS   | the GET_POS the get under way is about to store                          |
+ * | 52   | 3    | GET_UNDO_SLOT  | `JoinableQueue`: the getting thread's entry in the table of consumers    |
+ * | 53   | 3    | GET_UNDO_HELD  | `JoinableQueue`: that entry's task count before the get                  |
  * | 64   | 4    | GET_POS        | where the oldest record starts, as a position: **removes** records       |
  * | 65   | 4    | GET_ITEMS      | items ever taken, wrapping (under GET_LOCK)                              |
  * | 80   | 5    | NOT_EMPTY      | event word consumers park on (`queueSignal.ts`)                          |
@@ -30,7 +36,10 @@
  * | 97   | 6    | PUTTERS        | producers announced as waiting                                           |
  * | 112  | 7    | TASKS_DONE     | `JoinableQueue`: `taskDone()` calls ever, wrapping; unfinished tasks are `(PUT_ITEMS − TASKS_DONE) \| 0` |
  * | 113  | 7    | JOINERS        | `JoinableQueue`: threads announced as waiting in `join`                  |
+ * | 114  | 7    | ABANDONED      | `JoinableQueue`: tasks ever abandoned by consumers that died             |
+ * | 115  | 7    | ABANDONER      | `JoinableQueue`: the last such consumer's thread id                      |
  * | 512 B… |    | RING           | `CAPACITY` bytes of records                                              |
+ * | after the ring | | CONSUMERS | `JoinableQueue`: 64 entries `[thread id, tasks held]` (512 bytes)         |
  *
  * **Positions.** PUT_POS and GET_POS count bytes modulo 2·CAPACITY (the "one lap ahead" trick of ring
  * buffers): the ring offset is the position, or the position − CAPACITY in the second lap, and the bytes in use
@@ -60,31 +69,41 @@
  * in ring order, and never while another consumer is copying them. `close()` sets CLOSED under PUT_LOCK, so a
  * consumer that sees CLOSED (it reads CLOSED before PUT_POS) sees every put that will ever be published.
  *
- * ## What another thread sees if a writer stops between two steps
- * A thread can end at any instruction (issue 10). Every change of the queue is one store that comes after
+ * ## What another thread sees if a writer stops between two steps ("stops")
+ * A thread can end at any instruction. Every change of the queue is one store that comes after
  * everything it makes visible, so a put has enqueued all of its item (or batch) or nothing, and a get has removed
- * whole items or nothing; what a dead writer can leave behind is its lock (held) and a count ahead of the bytes
- * (n = 1 for a single put or get, the batch's size for a batch):
+ * whole items or nothing. What a dead writer can leave behind is its lock (held, and taken over by the next
+ * thread that wants it, see `mutex.ts`) and a count ahead of the bytes. So before it changes a count, a writer
+ * saves what a successor needs to undo it, in its side's private line: the count's value before the change
+ * (PUT_UNDO_ITEMS / GET_UNDO_ITEMS; for a `JoinableQueue`'s get also the entry of this consumer and its task
+ * count, GET_UNDO_SLOT / GET_UNDO_HELD), then the position it is about to store (PUT_UNDO_POS / GET_UNDO_POS).
  *
- * | a put stopped…                              | the queue                       | counts / what recovery does       |
- * |---------------------------------------------|---------------------------------|-----------------------------------|
- * | while copying the record                    | unchanged: bytes past PUT_POS are free space | exact                |
- * | after PUT_ITEMS + n, before PUT_POS         | unchanged (the records are whole but unpublished) | PUT_ITEMS n ahead: roll back (PUT_ITEMS − n) or forward (publish the n whole records from PUT_POS) |
- * | after PUT_POS (before the unlock)           | holds the item                  | exact                             |
+ * | a put or get stopped…                          | the queue                       | what the successor sees and does |
+ * |------------------------------------------------|---------------------------------|----------------------------------|
+ * | while copying the record(s)                    | unchanged (bytes past PUT_POS are free space) | UNDO_POS = the position: nothing |
+ * | after the undo words, before the position      | unchanged (a put's records are whole but unpublished; a get's are still there) | UNDO_POS ≠ the position: the counts go back to the saved values |
+ * | after the position (before the unlock)         | holds the put item / the got item is gone with the dead thread | UNDO_POS = the position: nothing |
  *
- * | a get stopped…                              | the queue                       | counts / what recovery does       |
- * |---------------------------------------------|---------------------------------|-----------------------------------|
- * | while copying the record out                | unchanged                       | exact                             |
- * | after GET_ITEMS + n, before GET_POS         | still holds the items           | GET_ITEMS n ahead: roll back (GET_ITEMS − n), and the items go to the next gets |
- * | after GET_POS (before the unlock)           | the item is gone (with the dead thread) | exact                     |
+ * The successor is whoever takes the side's lock over (`Ring.#undo`, holding the lock, so nobody else changes
+ * those words meanwhile), or `Ring.settle`, which `qsize()` and a `JoinableQueue`'s counts call: when a thread
+ * has died since it last looked, it takes over a lock whose holder is dead, which undoes, and releases it. The
+ * undo words are written in program order before the count; a thread ends only where V8 checks for
+ * interrupts, and every store made before that is visible to the thread that learns of its death (through the
+ * registry's sequentially consistent words). A thread that dies while parked holds no lock and leaves a waiter
+ * count one too high and perhaps an armed event word: one wake that nobody needed.
  *
- * A recovering thread tells the middle rows apart from the others because the counts disagree with the bytes:
- * the number of records between GET_POS and PUT_POS (walked through their headers) is PUT_ITEMS − GET_ITEMS
- * except in those rows, where it is fewer (a put stopped: by the items it was putting, one, or a batch's) or one
- * more (a get stopped; a batch get moves GET_ITEMS by the batch, so by that many). Which side's lock was dead says
- * which side to roll back. `JoinableQueue` adds no step to a put: its unfinished count is PUT_ITEMS − TASKS_DONE,
- * so it is exact whenever PUT_ITEMS is. A thread that dies while parked holds no lock and leaves a waiter count
- * one too high and perhaps an armed event word: one wake that nobody needed.
+ * ## A `JoinableQueue`'s consumers
+ * Its unfinished count is PUT_ITEMS − TASKS_DONE (so it is exact whenever PUT_ITEMS is), and after its ring it
+ * has a table of {@link CONSUMER_SLOTS} entries `[thread id, tasks held]`: a consumer claims an entry on its first
+ * get (under GET_LOCK) and counts the items it takes there, under GET_LOCK and before the store of GET_POS (so a
+ * get that removed an item has always counted it); `taskDone()` counts down the calling thread's entry after
+ * TASKS_DONE. A joiner (or `unfinishedTasks()`), once a thread has died since it last looked, takes GET_LOCK and
+ * marks done the tasks of every dead thread's entry (at most GET_ITEMS − TASKS_DONE, the tasks got and not done
+ * by anyone), adds them to ABANDONED, stores the thread in ABANDONER and frees the entry; a `join` that sees
+ * ABANDONED change reports it with `OwnerDiedError`. A consumer beyond the table's size, or a `taskDone()` made
+ * by another thread than the one that got the item, is not tracked: its death abandons nothing (join then waits
+ * as Python's does), or marks done tasks that another thread still holds (a `join` may then return before they
+ * are done).
  *
  * @internal
  * @module
@@ -96,7 +115,7 @@ import { deathCount, isDead } from './registry';
 import { align8, defineKind, type Kind } from './shared';
 import { SpinBudget } from './spin';
 import { currentThreadId } from './thread';
-import { mayBlock, waitSync } from './wait';
+import { mayBlock, waitSync, wake } from './wait';
 
 /** Bytes of the header words before the ring (eight cache lines). */
 export const HEADER_BYTES = 512;
@@ -595,6 +614,11 @@ export class Ring {
       if (id === currentThreadId) return (this.#slot = at);
       if (free === UNTRACKED && id === 0) free = at;
     }
+    if (free === UNTRACKED && this.#reapLocked() >= 0) {
+      // Entries of dead consumers were freed (their tasks abandoned): take one.
+      for (let at = 0; at < slots.length && free === UNTRACKED; at += SLOT_WORDS)
+        if (slots[at] === 0) free = at;
+    }
     if (free >= 0) {
       slots[free + 1] = 0;
       Atomics.store(slots, free, currentThreadId);
@@ -631,32 +655,44 @@ export class Ring {
     if (deaths === this.#reaped) return 0;
     this.#reaped = deaths;
     this.settle();
-    const words = this.words;
-    let reaped = 0;
     this.lock(GET_LOCK);
     try {
-      for (let at = 0; at < slots.length; at += SLOT_WORDS) {
-        const id = slots[at];
-        if (id === 0 || !isDead(id)) continue;
-        const held = slots[at + 1];
-        for (;;) {
-          const done = Atomics.load(words, TASKS_DONE);
-          const open = (Atomics.load(words, GET_ITEMS) - done) | 0;
-          const n = Math.min(held, open);
-          if (n <= 0) break;
-          if (Atomics.compareExchange(words, TASKS_DONE, done, (done + n) | 0) === done) {
-            Atomics.add(words, ABANDONED, n);
-            Atomics.store(words, ABANDONER, id);
-            reaped += n;
-            break;
-          }
-        }
-        slots[at + 1] = 0;
-        Atomics.store(slots, at, 0);
-      }
+      return Math.max(0, this.#reapLocked());
     } finally {
       this.unlock(GET_LOCK);
     }
+  }
+
+  /**
+   * {@link Ring.reapDeadConsumers}'s work, GET_LOCK held: returns the tasks abandoned (0 when entries of dead
+   * consumers holding none were freed), or -1 when no entry belonged to a dead thread. Wakes the joiners when
+   * it abandoned tasks.
+   */
+  #reapLocked(): number {
+    const slots = this.#slots as Int32Array;
+    const words = this.words;
+    let reaped = -1;
+    for (let at = 0; at < slots.length; at += SLOT_WORDS) {
+      const id = slots[at];
+      if (id === 0 || !isDead(id)) continue;
+      if (reaped < 0) reaped = 0;
+      const held = slots[at + 1];
+      for (;;) {
+        const done = Atomics.load(words, TASKS_DONE);
+        const open = (Atomics.load(words, GET_ITEMS) - done) | 0;
+        const n = Math.min(held, open);
+        if (n <= 0) break;
+        if (Atomics.compareExchange(words, TASKS_DONE, done, (done + n) | 0) === done) {
+          Atomics.add(words, ABANDONED, n);
+          Atomics.store(words, ABANDONER, id);
+          reaped += n;
+          break;
+        }
+      }
+      slots[at + 1] = 0;
+      Atomics.store(slots, at, 0);
+    }
+    if (reaped > 0 && Atomics.load(words, JOINERS) > 0) wake(words, TASKS_DONE);
     return reaped;
   }
 }

@@ -13,6 +13,7 @@
 import type { Worker } from 'node:worker_threads';
 import { nextMessage } from '../../demos/support/ts-worker';
 import { Lock, OwnerDiedError } from '../../lib/index';
+import { DEATH_POLL_MS } from '../../lib/internal/wait';
 import { bundleLibrary, type LibraryBundle } from '../helpers/bundle';
 import { type Bench, median } from './harness';
 import { lockAsyncNs, lockSyncNs, rawPairNs } from './lock.bench';
@@ -138,7 +139,7 @@ export default async function deathBench(bench: Bench): Promise<void> {
     ],
     {
       baseline: 'postMessage to a worker, p50 (by hand)',
-      target: "p99 within 100 ms of the 'exit' event (sync waiters look at the registry every 40 ms)",
+      target: `p99 within 100 ms of the 'exit' event (sync waiters look at the registry every ${DEATH_POLL_MS} ms)`,
     },
   );
 
