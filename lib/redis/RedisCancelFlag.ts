@@ -36,16 +36,19 @@ const KIND = 'RedisCancelFlag';
 const FLAG = new Script(
   `
 local first = 0
-if ARGV[3] == 'cancel' and not redis.call('hget', meta, 'cancelled') then
+if ARGV[3] == 'cancel' and not cancelled then
   redis.call('hset', meta, 'cancelled', '1')
-  if ARGV[6] == '1' then redis.call('hset', meta, 'reason', ARGV[5]) end
+  cancelled = '1'
+  if ARGV[6] == '1' then
+    redis.call('hset', meta, 'reason', ARGV[5])
+    reason = ARGV[5]
+  end
   redis.call('publish', ARGV[4], 'cancelled')
   first = 1
 end
-local reason = redis.call('hget', meta, 'reason')
-return {1, redis.call('hget', meta, 'cancelled') and 1 or 0, first, reason and 1 or 0, reason or ''}
+return {1, cancelled and 1 or 0, first, reason and 1 or 0, reason or ''}
 `,
-  1,
+  ['cancelled', 'reason'],
 );
 
 interface FlagState {

@@ -34,12 +34,14 @@ const EVENT = new Script(
 if ARGV[3] == 'set' then
   redis.call('hset', meta, 'flag', '1')
   redis.call('publish', ARGV[4], 'set')
+  return {1, 1}
 elseif ARGV[3] == 'clear' then
   redis.call('hdel', meta, 'flag')
+  return {1, 0}
 end
-return {1, redis.call('hget', meta, 'flag') and 1 or 0}
+return {1, flag and 1 or 0}
 `,
-  1,
+  ['flag'],
 );
 
 /**

@@ -26,7 +26,7 @@ import { type Attempt, POLL_MS, waitFor } from './waker';
 /** `KEYS`: meta, taken. `ARGV[3..]`: consumer id, channel. `{1, unfinished}` or `{-3}` when nothing is unfinished. */
 const TASK_DONE = new Script(
   `
-local unfinished = tonumber(redis.call('hget', meta, 'unfinished') or '0')
+unfinished = tonumber(unfinished or '0')
 if unfinished <= 0 then return {-3} end
 local mine = tonumber(redis.call('hget', KEYS[2], ARGV[3]) or '0')
 if mine > 1 then redis.call('hincrby', KEYS[2], ARGV[3], -1) elseif mine == 1 then redis.call('hdel', KEYS[2], ARGV[3]) end
@@ -34,7 +34,7 @@ unfinished = redis.call('hincrby', meta, 'unfinished', -1)
 if unfinished == 0 then redis.call('publish', ARGV[4], 'joined') end
 return {1, unfinished}
 `,
-  2,
+  ['unfinished'],
 );
 
 /**
@@ -43,8 +43,8 @@ return {1, unfinished}
  */
 const REAP = new Script(
   `
-local unfinished = tonumber(redis.call('hget', meta, 'unfinished') or '0')
-local before = tonumber(redis.call('hget', meta, 'abandoned') or '0')
+unfinished = tonumber(unfinished or '0')
+local before = tonumber(abandoned or '0')
 local dead = ''
 if unfinished > 0 then
   local taken = redis.call('hgetall', KEYS[2])
@@ -62,7 +62,7 @@ if unfinished > 0 then
 end
 return {1, unfinished, before, tonumber(redis.call('hget', meta, 'abandoned') or '0'), dead}
 `,
-  2,
+  ['unfinished', 'abandoned'],
 );
 
 /** Options of a {@link RedisJoinableQueue}. */

@@ -60,18 +60,18 @@ const KIND = 'RedisLock';
 const CLAIM = new Script(
   `
 if redis.call('get', KEYS[2]) ~= ARGV[3] then return {0} end
-local previous = redis.call('hget', meta, 'owner')
+if owner == ARGV[3] then return {1} end
 redis.call('hset', meta, 'owner', ARGV[3])
-if previous and previous ~= ARGV[3] then return {2, previous} end
+if owner then return {2, owner} end
 return {1}
 `,
-  2,
+  ['owner'],
 );
 
 /** `KEYS`: meta, lease; `ARGV[3]`: our identifier, `ARGV[4]`: the channel. `{1}` released, `{0}` the lease was gone. */
 const RELEASE = new Script(
   `
-if redis.call('hget', meta, 'owner') == ARGV[3] then redis.call('hdel', meta, 'owner') end
+if owner == ARGV[3] then redis.call('hdel', meta, 'owner') end
 local released = 0
 if redis.call('get', KEYS[2]) == ARGV[3] then
   redis.call('del', KEYS[2])
@@ -80,7 +80,7 @@ end
 redis.call('publish', ARGV[4], 'released')
 return {released}
 `,
-  2,
+  ['owner'],
 );
 
 /** Options of a {@link RedisLock}. */
@@ -295,19 +295,33 @@ export class RedisLock implements MutexInterface {
       },
     });
     catchRefreshErrors(mutex);
-    const quit = new AbortController();
-    const forward = (): void => quit.abort(signal?.reason);
-    signal?.addEventListener('abort', forward, { once: true });
-    const acquiring = mutex.acquire(quit.signal);
-    const unforward = (): void => signal?.removeEventListener('abort', forward);
-    acquiring.then(unforward, unforward);
-    // Written right behind the SET of the first try: when the lock is free, the claim costs no round trip.
-    const firstClaim = CLAIM.run(redis, [this.key, this.#lease], [KIND, '', mutex.identifier]);
+    // Without a deadline, the acquire ends only by itself or by the signal: the signal can stop it directly.
+    // With one, a controller of its own stops it when the deadline passes.
+    const quit = deadline === Number.POSITIVE_INFINITY ? undefined : new AbortController();
+    const stop = quit ? quit.signal : signal;
+    const forward = quit && signal ? (): void => quit.abort(signal.reason) : undefined;
+    if (forward) signal?.addEventListener('abort', forward, { once: true });
+    // The first try's SET and the claim go out in one write (the socket is corked between them), and the
+    // claim runs right behind the SET: when the lock is free, the claim costs no round trip.
+    const stream = redis.status === 'ready' ? redis.stream : undefined;
+    stream?.cork();
+    let acquiring: Promise<void>;
+    let firstClaim: Promise<unknown[]>;
+    try {
+      acquiring = mutex.acquire(stop);
+      firstClaim = CLAIM.run(redis, [this.key, this.#lease], [KIND, '', mutex.identifier]);
+    } finally {
+      stream?.uncork();
+    }
+    if (forward) {
+      const unforward = (): void => signal?.removeEventListener('abort', forward);
+      acquiring.then(unforward, unforward);
+    }
     firstClaim.catch(() => {});
     try {
       await withDeadline(redis, acquiring, deadline, api, () => timeoutError(api, timeout));
     } catch (err) {
-      quit.abort();
+      quit?.abort();
       // A try in flight may still succeed: give the lease back rather than leave it to expire.
       acquiring.then(
         () => mutex.release(),

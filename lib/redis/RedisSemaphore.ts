@@ -46,7 +46,6 @@ const COUNT = new Script(
   `
 return {1, redis.call('zcard', KEYS[2])}
 `,
-  2,
 );
 
 /** Options of a {@link RedisSemaphore}: the lease timings of {@link RedisLockOptions}. */

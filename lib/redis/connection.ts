@@ -187,45 +187,47 @@ export function timeoutError(api: string, timeout: number): TimeoutError {
 /**
  * The Lua prelude of every script: checks that `KEYS[1]` (the meta hash) is absent or holds `ARGV[1]` (the
  * kind) with the parameters `ARGV[2]` (a `field=value;…` string), and creates it when absent. A conflict
- * returns `{-1, description}` before anything is written.
+ * returns `{-1, description}` before anything is written. One `HMGET` reads the kind, the parameters and the
+ * fields the script asks for (as Lua locals of the same names, `false` when absent): a key of another type
+ * makes it fail (caught), an absent kind is told apart from a foreign hash with `EXISTS`, both off the common
+ * path.
  */
-const KIND_CHECK = `
+function kindCheck(fields: readonly string[]): string {
+  const names = fields.map((f) => `, '${f}'`).join('');
+  const locals = fields.map((f, i) => `local ${f} = m[${i + 3}]\n`).join('');
+  return `
 local meta = KEYS[1]
-local t = redis.call('type', meta)['ok']
-if t == 'none' then
+local m = redis.pcall('hmget', meta, 'kind', 'params'${names})
+if m['err'] then return {-1, 'a Redis ' .. redis.call('type', meta)['ok'] .. ' value'} end
+if m[1] ~= ARGV[1] then
+  if m[1] then return {-1, 'a ' .. m[1]} end
+  if redis.call('exists', meta) == 1 then return {-1, 'a hash this library did not write'} end
   redis.call('hset', meta, 'kind', ARGV[1], 'params', ARGV[2])
-elseif t ~= 'hash' then
-  return {-1, 'a Redis ' .. t .. ' value'}
-else
-  local kind = redis.call('hget', meta, 'kind')
-  if kind ~= ARGV[1] then
-    if kind then return {-1, 'a ' .. kind} end
-    return {-1, 'a hash this library did not write'}
-  end
-  local params = redis.call('hget', meta, 'params')
-  if params ~= ARGV[2] then return {-1, 'a ' .. kind .. ' created with ' .. params} end
+elseif m[2] ~= ARGV[2] then
+  return {-1, 'a ' .. m[1] .. ' created with ' .. (m[2] or 'no parameters')}
 end
-`;
+${locals}`;
+}
 
-/** Result code of a script whose key holds something else (see {@link KIND_CHECK}). */
+/** Result code of a script whose key holds something else (see {@link kindCheck}). */
 export const CONFLICT = -1;
 
 /** A Lua script run by its SHA-1 (`EVALSHA`), loaded with `EVAL` the first time a server lacks it. */
 export class Script {
   readonly #source: string;
   readonly #sha: string;
-  readonly #keys: number;
   readonly #loaded = new WeakSet<Redis>();
 
   /**
-   * @param body - The script after the kind check; `KEYS[1]` is the meta hash, `ARGV[1]` and `ARGV[2]` the
-   *   kind and its parameters, the script's own arguments start at `ARGV[3]`.
-   * @param keys - How many keys the script takes (at least 1, the meta hash).
+   * @param body - The script after the kind check; `KEYS[1]` is the meta hash (Lua local `meta`), `ARGV[1]`
+   *   and `ARGV[2]` the kind and its parameters, the script's own arguments start at `ARGV[3]`. The number of
+   *   keys is that of the call.
+   * @param fields - Fields of the meta hash the body reads: read with the kind check, in one `HMGET`, into Lua
+   *   locals of the same names (`false` when absent; the values before the script's own writes).
    */
-  constructor(body: string, keys: number) {
-    this.#source = KIND_CHECK + body;
+  constructor(body: string, fields: readonly string[] = []) {
+    this.#source = kindCheck(fields) + body;
     this.#sha = createHash('sha1').update(this.#source).digest('hex');
-    this.#keys = keys;
   }
 
   /** Runs the script; the command is written to the connection before this returns. */
@@ -244,22 +246,48 @@ export class Script {
     args: (string | number | Buffer)[],
     buffers: boolean,
   ): Promise<unknown[]> {
-    const send = (command: string, script: string): Promise<unknown[]> => {
-      const argv = [script, this.#keys, ...keys, ...args];
-      return (buffers ? redis.callBuffer(command, argv) : redis.call(command, argv)) as Promise<unknown[]>;
-    };
     // The first call on a client sends the whole script (EVAL caches it in the server): a NOSCRIPT round trip
     // would let commands sent after this one overtake it. EVALSHA, with EVAL after a NOSCRIPT (the server was
     // restarted or flushed its scripts), from then on.
-    if (!this.#loaded.has(redis)) {
-      this.#loaded.add(redis);
-      return send('eval', this.#source);
-    }
-    return send('evalsha', this.#sha).catch((err: unknown) => {
+    const first = !this.#loaded.has(redis);
+    if (first) this.#loaded.add(redis);
+    const argv = [first ? this.#source : this.#sha, keys.length, ...keys, ...args];
+    const sent = send(redis, first ? 'eval' : 'evalsha', argv, buffers);
+    if (first) return sent;
+    return sent.catch((err: unknown) => {
       if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-      return send('eval', this.#source);
+      argv[0] = this.#source;
+      return send(redis, 'eval', argv, buffers);
     });
   }
+}
+
+function send(
+  redis: Redis,
+  command: string,
+  argv: (string | number | Buffer)[],
+  buffers: boolean,
+): Promise<unknown[]> {
+  if (redis.status === 'ready') corkForThisTick(redis.stream);
+  return (buffers ? redis.callBuffer(command, argv) : redis.call(command, argv)) as Promise<unknown[]>;
+}
+
+const corked = new WeakSet<object>();
+
+/**
+ * Holds the connection's writes until the end of this tick (`cork()`, then `uncork()` in `process.nextTick`,
+ * as Node's documentation recommends), so that the commands sent in one tick (100 `put`s in a loop, or an
+ * acquire's `SET` and its claim) leave in one `writev` system call instead of one `write` each. Commands keep
+ * their order on the connection; nothing waits longer than the current tick.
+ */
+export function corkForThisTick(stream: { cork(): void; uncork(): void } | undefined): void {
+  if (!stream || corked.has(stream)) return;
+  corked.add(stream);
+  stream.cork();
+  process.nextTick(() => {
+    corked.delete(stream);
+    stream.uncork();
+  });
 }
 
 /**
@@ -267,22 +295,52 @@ export class Script {
  * up to `deadline` / `unreachable` ms, never abandons a script in flight (what it took must not be lost), and
  * throws {@link RedisKeyConflictError} when the key holds something else.
  */
-export async function runScript(
+export function runScript(
   redis: Redis,
   script: Script,
-  target: { key: string; kind: string; params: string; unreachable: number },
+  target: ScriptTarget,
   api: string,
   keys: string[],
   args: (string | number | Buffer)[],
   deadline = Number.POSITIVE_INFINITY,
   buffers = false,
 ): Promise<unknown[]> {
-  if (redis.status !== 'ready') await whenReady(redis, deadline, target.unreachable, api);
+  if (redis.status !== 'ready') {
+    return whenReady(redis, deadline, target.unreachable, api).then(() =>
+      sendScript(redis, script, target, api, keys, args, buffers),
+    );
+  }
+  return sendScript(redis, script, target, api, keys, args, buffers);
+}
+
+/** The primitive a script runs for: its key, kind, parameters and `unreachableTimeout`. */
+export interface ScriptTarget {
+  readonly key: string;
+  readonly kind: string;
+  readonly params: string;
+  readonly unreachable: number;
+}
+
+function sendScript(
+  redis: Redis,
+  script: Script,
+  target: ScriptTarget,
+  api: string,
+  keys: string[],
+  args: (string | number | Buffer)[],
+  buffers: boolean,
+): Promise<unknown[]> {
   const argv = [target.kind, target.params, ...args];
   const sent = buffers ? script.runBuffer(redis, keys, argv) : script.run(redis, keys, argv);
-  const result = await withDeadline(redis, sent, Number.POSITIVE_INFINITY, api, () => new Error(api));
-  checkConflict(result, api, target.key, target.kind);
-  return result;
+  return sent.then(
+    (result) => {
+      checkConflict(result, api, target.key, target.kind);
+      return result;
+    },
+    (err: unknown) => {
+      throw asUnavailable(err, api);
+    },
+  );
 }
 
 /** Throws {@link RedisKeyConflictError} for a script result `{-1, what}`. */
