@@ -21,7 +21,9 @@ import { keepClassName } from '../internal/shared';
 import type { WaitOptions } from '../options';
 import {
   channelOf,
+  checkArgCount,
   checkClientAndKey,
+  checkOptionKeys,
   describe,
   type RedisPrimitiveOptions,
   runScript,
@@ -98,7 +100,10 @@ export class RedisCancelFlag {
    */
   constructor(redis: Redis, key: string, options?: RedisPrimitiveOptions) {
     checkClientAndKey(redis, key, KIND);
-    this.#unreachable = unreachableTimeoutOf(options, KIND);
+    const given = checkOptionKeys(options, ['unreachableTimeout'], KIND, '{ unreachableTimeout: 5000 }');
+    this.#unreachable = unreachableTimeoutOf(given, KIND);
+    // biome-ignore lint/complexity/noArguments: the declared parameters stay what users see; extra ones are refused
+    checkArgCount(arguments, ['redis', 'key', 'options'], KIND);
     this.redis = redis;
     this.key = key;
     this.#channel = channelOf(key);

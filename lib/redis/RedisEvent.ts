@@ -18,7 +18,9 @@ import { parseWaitOptions } from '../internal/waitOptions';
 import type { WaitOptions } from '../options';
 import {
   channelOf,
+  checkArgCount,
   checkClientAndKey,
+  checkOptionKeys,
   type RedisPrimitiveOptions,
   runScript,
   Script,
@@ -84,7 +86,10 @@ export class RedisEvent {
    */
   constructor(redis: Redis, key: string, options?: RedisPrimitiveOptions) {
     checkClientAndKey(redis, key, KIND);
-    this.#unreachable = unreachableTimeoutOf(options, KIND);
+    const given = checkOptionKeys(options, ['unreachableTimeout'], KIND, '{ unreachableTimeout: 5000 }');
+    this.#unreachable = unreachableTimeoutOf(given, KIND);
+    // biome-ignore lint/complexity/noArguments: the declared parameters stay what users see; extra ones are refused
+    checkArgCount(arguments, ['redis', 'key', 'options'], KIND);
     this.redis = redis;
     this.key = key;
     this.#channel = channelOf(key);

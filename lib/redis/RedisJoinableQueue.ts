@@ -19,7 +19,7 @@ import { OwnerDiedError, TaskDoneError, TimeoutError } from '../errors';
 import { parseWait } from '../internal/options';
 import { keepClassName } from '../internal/shared';
 import type { WaitOptions } from '../options';
-import { describe, NO_THREAD, Script } from './connection';
+import { checkArgCount, describe, msOption, NO_THREAD, Script } from './connection';
 import { type Consumer, RedisQueue, type RedisQueueOptions } from './RedisQueue';
 import { type Attempt, POLL_MS, waitFor } from './waker';
 
@@ -99,6 +99,8 @@ export class RedisJoinableQueue<T = unknown> extends RedisQueue<T> {
 
   /** @internal */
   static override readonly kind: string = 'RedisJoinableQueue';
+  /** @internal */
+  static override readonly optionNames: readonly string[] = ['maxsize', 'leaseTimeout', 'unreachableTimeout'];
   readonly #consumer: Consumer;
   readonly #leaseMs: number;
   #taken = 0;
@@ -119,12 +121,9 @@ export class RedisJoinableQueue<T = unknown> extends RedisQueue<T> {
    */
   constructor(redis: Redis, key: string, options?: RedisJoinableQueueOptions) {
     super(redis, key, options);
-    const lease = options?.leaseTimeout ?? 10_000;
-    if (typeof lease !== 'number' || !(lease > 0) || !Number.isFinite(lease)) {
-      throw new RangeError(
-        `RedisJoinableQueue: leaseTimeout must be a positive number of milliseconds, got ${describe(lease)}`,
-      );
-    }
+    const lease = msOption(options?.leaseTimeout, 10_000, 'RedisJoinableQueue', 'leaseTimeout');
+    // biome-ignore lint/complexity/noArguments: the declared parameters stay what users see; extra ones are refused
+    checkArgCount(arguments, ['redis', 'key', 'options'], 'RedisJoinableQueue');
     this.#leaseMs = Math.round(lease);
     const id = randomUUID();
     this.#consumer = {

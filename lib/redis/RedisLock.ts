@@ -41,8 +41,13 @@ import { remaining } from '../internal/wait';
 import type { AcquireOptions, Guard, Releaser, WaitOptions } from '../options';
 import {
   channelOf,
+  checkArgCount,
   checkClientAndKey,
   checkConflict,
+  checkOptionKeys,
+  corkForThisTick,
+  describe,
+  msOption,
   NO_THREAD,
   type RedisPrimitiveOptions,
   Script,
@@ -166,24 +171,14 @@ export class RedisLock implements MutexInterface {
    * ```
    */
   constructor(redis: Redis, key: string, options?: RedisLockOptions) {
-    checkClientAndKey(redis, key, 'RedisLock');
-    const unreachableTimeout = unreachableTimeoutOf(options, 'RedisLock');
-    const lockTimeout = positive(options?.lockTimeout, 10_000, 'lockTimeout');
+    checkClientAndKey(redis, key, KIND);
+    // biome-ignore lint/complexity/noArguments: the declared parameters stay what users see; extra ones are refused
+    checkArgCount(arguments, ['redis', 'key', 'options'], KIND);
     this.redis = redis;
     this.key = key;
     this.#lease = `mutex:${key}`;
     this.#channel = channelOf(key);
-    this.#options = {
-      unreachableTimeout,
-      lockTimeout,
-      refreshInterval: nonNegative(
-        options?.refreshInterval,
-        Math.round(lockTimeout * 0.8),
-        'refreshInterval',
-      ),
-      retryInterval: positive(options?.retryInterval, 10, 'retryInterval'),
-      onLockLost: options?.onLockLost,
-    };
+    this.#options = leaseOptions(options, KIND);
   }
 
   /**
@@ -301,18 +296,11 @@ export class RedisLock implements MutexInterface {
     const stop = quit ? quit.signal : signal;
     const forward = quit && signal ? (): void => quit.abort(signal.reason) : undefined;
     if (forward) signal?.addEventListener('abort', forward, { once: true });
-    // The first try's SET and the claim go out in one write (the socket is corked between them), and the
-    // claim runs right behind the SET: when the lock is free, the claim costs no round trip.
-    const stream = redis.status === 'ready' ? redis.stream : undefined;
-    stream?.cork();
-    let acquiring: Promise<void>;
-    let firstClaim: Promise<unknown[]>;
-    try {
-      acquiring = mutex.acquire(stop);
-      firstClaim = CLAIM.run(redis, [this.key, this.#lease], [KIND, '', mutex.identifier]);
-    } finally {
-      stream?.uncork();
-    }
+    // The first try's SET and the claim go out in one write (the socket is corked until the end of the tick),
+    // and the claim runs right behind the SET: when the lock is free, the claim costs no round trip.
+    if (redis.status === 'ready') corkForThisTick(redis.stream);
+    const acquiring = mutex.acquire(stop);
+    const firstClaim = CLAIM.run(redis, [this.key, this.#lease], [KIND, '', mutex.identifier]);
     if (forward) {
       const unforward = (): void => signal?.removeEventListener('abort', forward);
       acquiring.then(unforward, unforward);
@@ -564,20 +552,35 @@ export class RedisLock implements MutexInterface {
   }
 }
 
-function positive(value: number | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
-    throw new RangeError(`RedisLock: ${name} must be a positive number of milliseconds, got ${value}`);
-  }
-  return value;
-}
+/** The option names of {@link RedisLockOptions}. */
+const LEASE_OPTIONS = [
+  'lockTimeout',
+  'refreshInterval',
+  'retryInterval',
+  'onLockLost',
+  'unreachableTimeout',
+] as const;
 
-function nonNegative(value: number | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) {
-    throw new RangeError(`RedisLock: ${name} must be a non-negative number of milliseconds, got ${value}`);
+/** Checks the options of a `RedisLock` or `RedisSemaphore` (`api`) and fills in the defaults. */
+export function leaseOptions(
+  options: RedisLockOptions | undefined,
+  api: string,
+): Required<Omit<RedisLockOptions, 'onLockLost'>> & Pick<RedisLockOptions, 'onLockLost'> {
+  const given = checkOptionKeys(options, LEASE_OPTIONS, api, '{ lockTimeout: 10000 }');
+  const lockTimeout = msOption(given.lockTimeout, 10_000, api, 'lockTimeout');
+  const onLockLost = given.onLockLost;
+  if (onLockLost !== undefined && typeof onLockLost !== 'function') {
+    throw new TypeError(`${api}: onLockLost must be a function, got ${describe(onLockLost)}`);
   }
-  return value;
+  return {
+    unreachableTimeout: unreachableTimeoutOf(given, api),
+    lockTimeout,
+    refreshInterval: msOption(given.refreshInterval, Math.round(lockTimeout * 0.8), api, 'refreshInterval', {
+      zero: true,
+    }),
+    retryInterval: msOption(given.retryInterval, 10, api, 'retryInterval'),
+    onLockLost: onLockLost as RedisLockOptions['onLockLost'],
+  };
 }
 
 /**

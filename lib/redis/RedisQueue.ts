@@ -32,7 +32,9 @@ import { keepClassName } from '../internal/shared';
 import type { WaitOptions } from '../options';
 import {
   channelOf,
+  checkArgCount,
   checkClientAndKey,
+  checkOptionKeys,
   describe,
   type RedisPrimitiveOptions,
   runScript,
@@ -144,6 +146,8 @@ export class RedisQueue<T = unknown> implements AsyncIterable<T> {
 
   /** The kind recorded in Redis (and the name in messages). @internal */
   static readonly kind: string = 'RedisQueue';
+  /** The names of the constructor's options. @internal */
+  static readonly optionNames: readonly string[] = ['maxsize', 'unreachableTimeout'];
   /** The ioredis client. */
   readonly redis: Redis;
   /** The key that names this queue in Redis. */
@@ -175,11 +179,19 @@ export class RedisQueue<T = unknown> implements AsyncIterable<T> {
     // Named explicitly, not by the constructor's name, which a minifier may change in one process only.
     const name = (new.target as typeof RedisQueue).kind;
     checkClientAndKey(redis, key, name);
-    const unreachable = unreachableTimeoutOf(options, name);
-    const maxsize = options?.maxsize ?? 0;
-    if (typeof maxsize !== 'number' || !Number.isInteger(maxsize) || maxsize < 0) {
-      throw new RangeError(`${name}: maxsize must be a non-negative integer, got ${describe(maxsize)}`);
+    const names = (new.target as typeof RedisQueue).optionNames;
+    const given = checkOptionKeys(options, names, name, '{ maxsize: 100 }');
+    const unreachable = unreachableTimeoutOf(given, name);
+    const maxsize = given.maxsize ?? 0;
+    const expected = 'a non-negative integer (0 for no limit)';
+    if (typeof maxsize !== 'number') {
+      throw new TypeError(`${name}: maxsize must be ${expected}, got ${describe(maxsize)}`);
     }
+    if (!Number.isInteger(maxsize) || maxsize < 0) {
+      throw new RangeError(`${name}: maxsize must be ${expected}, got ${maxsize}`);
+    }
+    // biome-ignore lint/complexity/noArguments: the declared parameters stay what users see; extra ones are refused
+    checkArgCount(arguments, ['redis', 'key', 'options'], name);
     this.redis = redis;
     this.key = key;
     this.maxsize = maxsize;

@@ -16,7 +16,10 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { RedisKeyConflictError, RedisUnavailableError, TimeoutError } from '../errors';
+import { describe } from '../internal/shared';
 import { remaining } from '../internal/wait';
+
+export { describe };
 
 /** Options every Redis primitive takes. */
 export interface RedisPrimitiveOptions {
@@ -42,41 +45,99 @@ export function channelOf(key: string): string {
   return `shared-sync:${key}`;
 }
 
-/** Checks the constructor's `(redis, key)` pair. */
+/**
+ * Checks the `(redis, key)` pair every Redis constructor starts with: an ioredis client of one server (a
+ * `Cluster` is refused: the scripts touch several keys that need not share a slot) and a non-empty key.
+ */
 export function checkClientAndKey(redis: unknown, key: unknown, api: string): void {
+  const client = redis as Partial<Redis> | null;
   if (
-    typeof redis !== 'object' ||
-    redis === null ||
-    typeof (redis as Redis).evalsha !== 'function' ||
-    typeof (redis as Redis).duplicate !== 'function'
+    typeof client !== 'object' ||
+    client === null ||
+    typeof client.callBuffer !== 'function' ||
+    typeof client.duplicate !== 'function' ||
+    typeof client.status !== 'string'
   ) {
     throw new TypeError(`${api}: redis must be an ioredis client (new Redis(...)), got ${describe(redis)}`);
   }
-  if (typeof key !== 'string' || key.length === 0) {
+  if ((client as { isCluster?: unknown }).isCluster === true) {
+    throw new TypeError(
+      `${api}: redis must be an ioredis client of one server (new Redis(...)); Redis Cluster is not supported`,
+    );
+  }
+  if (typeof key !== 'string') {
     throw new TypeError(`${api}: key must be a non-empty string, got ${describe(key)}`);
+  }
+  if (key.length === 0) throw new TypeError(`${api}: key must be a non-empty string, got an empty string`);
+}
+
+/**
+ * Throws a `TypeError` when a constructor got an argument past its parameters (`params` names them, in order).
+ * A trailing `undefined` counts as omitted, as it does for every optional parameter.
+ */
+export function checkArgCount(args: ArrayLike<unknown>, params: readonly string[], api: string): void {
+  for (let i = params.length; i < args.length; i++) {
+    if (args[i] === undefined) continue;
+    throw new TypeError(
+      `${api}: takes at most ${params.length} arguments (${params.join(', ')}), got ${describe(args[i])} as ` +
+        `argument ${i + 1}`,
+    );
   }
 }
 
-/** Reads `unreachableTimeout` from the options. */
-export function unreachableTimeoutOf(options: RedisPrimitiveOptions | undefined, api: string): number {
-  if (options !== undefined && (typeof options !== 'object' || options === null)) {
-    throw new TypeError(`${api}: options must be an object, got ${describe(options)}`);
+/**
+ * Checks an options object: `undefined` (no options) or an object, not an array, whose own keys are all in
+ * `keys`. Returns it (an empty object for `undefined`); the values are the caller's to check.
+ *
+ * @param example - An options object to show in the message, e.g. `{ maxsize: 100 }`.
+ */
+export function checkOptionKeys<K extends string>(
+  options: unknown,
+  keys: readonly K[],
+  api: string,
+  example: string,
+): Partial<Record<K, unknown>> {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(`${api}: options must be an object such as ${example}, got ${describe(options)}`);
   }
-  const value = options?.unreachableTimeout ?? UNREACHABLE_TIMEOUT;
-  if (typeof value !== 'number' || !(value >= 0)) {
-    throw new RangeError(
-      `${api}: unreachableTimeout must be a non-negative number of milliseconds, got ${describe(value)}`,
-    );
+  for (const key of Object.keys(options)) {
+    if (!(keys as readonly string[]).includes(key)) {
+      const known =
+        keys.length === 1 ? `the only option is ${keys[0]}` : `the options are ${keys.join(', ')}`;
+      throw new TypeError(`${api}: unknown option '${key}' (${known})`);
+    }
+  }
+  return options as Partial<Record<K, unknown>>;
+}
+
+/**
+ * Reads a duration option in milliseconds: `fallback` when absent, a `TypeError` when it is not a number, a
+ * `RangeError` when it is out of range (`> 0`, or `>= 0` with `zero`; finite unless `infinite`).
+ */
+export function msOption(
+  value: unknown,
+  fallback: number,
+  api: string,
+  name: string,
+  { zero = false, infinite = false } = {},
+): number {
+  if (value === undefined) return fallback;
+  const expected = `${zero ? 'a non-negative' : 'a positive'} number of milliseconds`;
+  if (typeof value !== 'number')
+    throw new TypeError(`${api}: ${name} must be ${expected}, got ${describe(value)}`);
+  if (!(zero ? value >= 0 : value > 0) || (!infinite && !Number.isFinite(value))) {
+    throw new RangeError(`${api}: ${name} must be ${expected}, got ${value}`);
   }
   return value;
 }
 
-export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
-  return typeof value;
+/** Reads `unreachableTimeout` from checked options (see {@link checkOptionKeys}). */
+export function unreachableTimeoutOf(options: { unreachableTimeout?: unknown }, api: string): number {
+  return msOption(options.unreachableTimeout, UNREACHABLE_TIMEOUT, api, 'unreachableTimeout', {
+    zero: true,
+    infinite: true,
+  });
 }
 
 /** How long any call waits, at least, for a client that is still connecting before it calls Redis unreachable. */

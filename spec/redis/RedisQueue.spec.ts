@@ -119,7 +119,7 @@ describe('RedisQueue in one process', () => {
 
   it('checks its arguments', () => {
     expect(() => new RedisQueue(client(), 'q', { maxsize: -1 })).toThrow(
-      /^RedisQueue: maxsize must be a non-negative integer, got -1/,
+      /^RedisQueue: maxsize must be a non-negative integer \(0 for no limit\), got -1/,
     );
     expect(() => new RedisJoinableQueue(client(), 'q', { leaseTimeout: 0 })).toThrow(RangeError);
   });
