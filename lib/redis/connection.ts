@@ -329,11 +329,30 @@ function send(
   argv: (string | number | Buffer)[],
   buffers: boolean,
 ): Promise<unknown[]> {
-  if (redis.status === 'ready') corkForThisTick(redis.stream);
+  if (redis.status === 'ready') batchWrites(redis.stream);
   return (buffers ? redis.callBuffer(command, argv) : redis.call(command, argv)) as Promise<unknown[]>;
 }
 
 const corked = new WeakSet<object>();
+const wroteThisTick = new WeakSet<object>();
+
+/**
+ * Lets the first command of a tick leave at once (a lone command, one at a time, gains nothing from waiting),
+ * and from the second on holds the writes until the end of the tick (see {@link corkForThisTick}).
+ */
+function batchWrites(stream: { cork(): void; uncork(): void } | undefined): void {
+  if (!stream || corked.has(stream)) return;
+  if (wroteThisTick.has(stream)) {
+    corkForThisTick(stream);
+    return;
+  }
+  wroteThisTick.add(stream);
+  process.nextTick(forget, stream);
+}
+
+function forget(stream: object): void {
+  wroteThisTick.delete(stream);
+}
 
 /**
  * Holds the connection's writes until the end of this tick (`cork()`, then `uncork()` in `process.nextTick`,

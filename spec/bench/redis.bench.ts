@@ -10,7 +10,9 @@
  *
  * The 100-in-flight section also shows the bare commands through a client with ioredis's
  * `enableAutoPipelining` (one write for the commands of a tick, what `shared-sync/redis` does for its own
- * commands): for information, the baseline stays the client as ioredis makes it by default.
+ * commands): for information, the baseline stays the client as ioredis makes it by default. The one-at-a-time
+ * section also shows two `EVALSHA` scripts of `RedisQueue`'s shape run directly (JSON items, no library code):
+ * the floor of "one Lua script per operation", for information.
  */
 
 import { Redis } from 'ioredis';
@@ -113,6 +115,15 @@ export default async function redisBench(bench: Bench): Promise<void> {
     // ---- Queue, one at a time
     const queue = new RedisQueue<Job>(redis, 'bench-queue');
     const bareKey = 'bench-bare';
+    // The floor of "one Lua script per operation": two scripts of the shape of RedisQueue's (one HMGET of the
+    // meta hash, then RPUSH + PUBLISH, or LPOP) run directly, with JSON items, no library code.
+    await other.hset('bench-floor', 'kind', 'RedisQueue', 'params', 'maxsize=0');
+    const meta = "local m = redis.call('hmget', KEYS[1], 'kind', 'params', 'closed') ";
+    const floorPut = (await other.script(
+      'LOAD',
+      `${meta}redis.call('rpush', KEYS[2], ARGV[1]) redis.call('publish', ARGV[2], 'put') return {1}`,
+    )) as string;
+    const floorGet = (await other.script('LOAD', `${meta}return {1, redis.call('lpop', KEYS[2])}`)) as string;
     const sequential = await measure(
       {
         'LPUSH+BRPOP (JSON), one at a time': async (ops) => {
@@ -121,6 +132,24 @@ export default async function redisBench(bench: Bench): Promise<void> {
             const popped = await other.brpop(bareKey, 0);
             if (!popped || (JSON.parse(popped[1]) as Job).id !== i)
               throw new Error('bench: bare queue lost an item');
+          }
+        },
+        'EVALSHA put+get scripts (JSON, no library code), one at a time': async (ops) => {
+          for (let i = 0; i < ops; i++) {
+            const item = JSON.stringify(job(i));
+            await other.evalsha(
+              floorPut,
+              2,
+              'bench-floor',
+              'bench-floor:items',
+              item,
+              'shared-sync:bench-floor',
+            );
+            const got = (await other.evalsha(floorGet, 2, 'bench-floor', 'bench-floor:items')) as [
+              number,
+              string,
+            ];
+            if ((JSON.parse(got[1]) as Job).id !== i) throw new Error('bench: floor scripts lost an item');
           }
         },
         'RedisQueue put+get, one at a time': async (ops) => {
