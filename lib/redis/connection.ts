@@ -385,12 +385,21 @@ export function runScript(
   deadline = Number.POSITIVE_INFINITY,
   buffers = false,
 ): Promise<unknown[]> {
-  if (redis.status !== 'ready') {
-    return whenReady(redis, deadline, target.unreachable, api).then(() =>
-      sendScript(redis, script, target, api, keys, args, buffers),
+  const send = (): Promise<unknown[]> => {
+    const argv = [target.kind, target.params, ...args];
+    const sent = buffers ? script.runBuffer(redis, keys, argv) : script.run(redis, keys, argv);
+    return sent.then(
+      (result) => {
+        checkConflict(result, api, target.key, target.kind);
+        return result;
+      },
+      (err: unknown) => {
+        throw asUnavailable(err, api);
+      },
     );
-  }
-  return sendScript(redis, script, target, api, keys, args, buffers);
+  };
+  if (redis.status !== 'ready') return whenReady(redis, deadline, target.unreachable, api).then(send);
+  return send();
 }
 
 /** The primitive a script runs for: its key, kind, parameters and `unreachableTimeout`. */
@@ -399,28 +408,6 @@ export interface ScriptTarget {
   readonly kind: string;
   readonly params: string;
   readonly unreachable: number;
-}
-
-function sendScript(
-  redis: Redis,
-  script: Script,
-  target: ScriptTarget,
-  api: string,
-  keys: string[],
-  args: (string | number | Buffer)[],
-  buffers: boolean,
-): Promise<unknown[]> {
-  const argv = [target.kind, target.params, ...args];
-  const sent = buffers ? script.runBuffer(redis, keys, argv) : script.run(redis, keys, argv);
-  return sent.then(
-    (result) => {
-      checkConflict(result, api, target.key, target.kind);
-      return result;
-    },
-    (err: unknown) => {
-      throw asUnavailable(err, api);
-    },
-  );
 }
 
 /** Throws {@link RedisKeyConflictError} for a script result `{-1, what}`. */

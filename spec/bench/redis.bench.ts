@@ -170,28 +170,20 @@ export default async function redisBench(bench: Bench): Promise<void> {
 
     // ---- Queue, 100 in flight
     const BATCH = 100;
+    const bareBatches = async (client: Redis, ops: number): Promise<void> => {
+      for (let done = 0; done < ops; done += BATCH) {
+        await Promise.all(
+          Array.from({ length: BATCH }, (_, i) => client.lpush(bareKey, JSON.stringify(job(i)))),
+        );
+        const popped = await Promise.all(Array.from({ length: BATCH }, () => client.brpop(bareKey, 0)));
+        for (const p of popped) if (!p) throw new Error('bench: bare queue lost an item');
+        for (const p of popped) JSON.parse((p as [string, string])[1]);
+      }
+    };
     const pipelined = await measure(
       {
-        'LPUSH+BRPOP (JSON), 100 in flight': async (ops) => {
-          for (let done = 0; done < ops; done += BATCH) {
-            await Promise.all(
-              Array.from({ length: BATCH }, (_, i) => other.lpush(bareKey, JSON.stringify(job(i)))),
-            );
-            const popped = await Promise.all(Array.from({ length: BATCH }, () => other.brpop(bareKey, 0)));
-            for (const p of popped) if (!p) throw new Error('bench: bare queue lost an item');
-            for (const p of popped) JSON.parse((p as [string, string])[1]);
-          }
-        },
-        'LPUSH+BRPOP (JSON), 100 in flight, autopipelined': async (ops) => {
-          for (let done = 0; done < ops; done += BATCH) {
-            await Promise.all(
-              Array.from({ length: BATCH }, (_, i) => piped.lpush(bareKey, JSON.stringify(job(i)))),
-            );
-            const popped = await Promise.all(Array.from({ length: BATCH }, () => piped.brpop(bareKey, 0)));
-            for (const p of popped) if (!p) throw new Error('bench: bare queue lost an item');
-            for (const p of popped) JSON.parse((p as [string, string])[1]);
-          }
-        },
+        'LPUSH+BRPOP (JSON), 100 in flight': (ops) => bareBatches(other, ops),
+        'LPUSH+BRPOP (JSON), 100 in flight, autopipelined': (ops) => bareBatches(piped, ops),
         'RedisQueue put+get, 100 in flight': async (ops) => {
           for (let done = 0; done < ops; done += BATCH) {
             await Promise.all(Array.from({ length: BATCH }, (_, i) => queue.put(job(i))));
