@@ -160,30 +160,66 @@ export function whenReady(redis: Redis, deadline: number, unreachable: number, a
   // connecting: a fresh client on a reachable Redis is not an unreachable one.
   const ms = Math.min(Math.max(remaining(deadline), CONNECT_GRACE_MS), unreachable);
   return new Promise<void>((resolve, reject) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      redis.off('ready', onReady);
-      redis.off('end', onEnd);
-    };
-    const onReady = (): void => {
-      done();
-      resolve();
-    };
-    const onEnd = (): void => {
-      done();
-      reject(new RedisUnavailableError(`${api}: Redis is unreachable (the client's connection ended)`));
-    };
+    const stop = onReadyOrEnd(redis, {
+      ready: () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      ended: () => {
+        clearTimeout(timer);
+        reject(new RedisUnavailableError(`${api}: Redis is unreachable (the client's connection ended)`));
+      },
+    });
     const timer = setTimeout(() => {
-      done();
+      stop();
       reject(
         new RedisUnavailableError(
           `${api}: Redis is unreachable (the client is ${redis.status} after ${Math.round(ms)} ms)`,
         ),
       );
     }, ms);
+  });
+}
+
+interface ReadyWaiter {
+  ready(): void;
+  ended(): void;
+}
+
+/** The calls waiting for a client to be ready, and the function that removes the client's two listeners. */
+const readyWaiters = new WeakMap<Redis, { waiters: Set<ReadyWaiter>; stop(): void }>();
+
+/**
+ * Tells `waiter` once, when `redis` becomes ready or ends. However many calls wait (100 `put`s sent right after
+ * `new Redis()`), the client gets one `ready` and one `end` listener, removed when the last waiter leaves (no
+ * `MaxListenersExceededWarning`). Returns the function that removes the waiter.
+ */
+function onReadyOrEnd(redis: Redis, waiter: ReadyWaiter): () => void {
+  let entry = readyWaiters.get(redis);
+  if (!entry) {
+    const waiters = new Set<ReadyWaiter>();
+    const settle = (outcome: keyof ReadyWaiter) => (): void => {
+      stop();
+      for (const each of [...waiters]) each[outcome]();
+      waiters.clear();
+    };
+    const onReady = settle('ready');
+    const onEnd = settle('ended');
+    const stop = (): void => {
+      redis.off('ready', onReady);
+      redis.off('end', onEnd);
+      if (readyWaiters.get(redis) === entry) readyWaiters.delete(redis);
+    };
     redis.on('ready', onReady);
     redis.on('end', onEnd);
-  });
+    entry = { waiters, stop };
+    readyWaiters.set(redis, entry);
+  }
+  const { waiters, stop } = entry;
+  waiters.add(waiter);
+  return () => {
+    if (waiters.delete(waiter) && waiters.size === 0) stop();
+  };
 }
 
 /** Turns a client error (connection closed, retries exhausted…) into {@link RedisUnavailableError}. */
