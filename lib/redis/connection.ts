@@ -104,7 +104,9 @@ export function checkOptionKeys<K extends string>(
   for (const key of Object.keys(options)) {
     if (!(keys as readonly string[]).includes(key)) {
       const known =
-        keys.length === 1 ? `the only option is ${keys[0]}` : `the options are ${keys.join(', ')}`;
+        keys.length === 1
+          ? `the only option is ${keys[0]}`
+          : `the options are ${keys.slice(0, -1).join(', ')} and ${keys[keys.length - 1]}`;
       throw new TypeError(`${api}: unknown option '${key}' (${known})`);
     }
   }

@@ -48,7 +48,7 @@ const leaseCases = (prefix: unknown[]): Wrong[] => [
   [
     [...prefix, { timeout: 5 }],
     TypeError,
-    /^unknown option 'timeout' \(the options are lockTimeout, refreshInterval, retryInterval, onLockLost, unreachableTimeout\)/,
+    /^unknown option 'timeout' \(the options are lockTimeout, refreshInterval, retryInterval, onLockLost and unreachableTimeout\)/,
   ],
   [
     [...prefix, { lockTimeout: '5' }],
@@ -173,7 +173,7 @@ const TABLE: Record<string, Entry> = {
       [
         [redis, 'q', { max: 1 }],
         TypeError,
-        /^unknown option 'max' \(the options are maxsize, unreachableTimeout\)/,
+        /^unknown option 'max' \(the options are maxsize and unreachableTimeout\)/,
       ],
       [[redis, 'q', { leaseTimeout: 1 }], TypeError, /^unknown option 'leaseTimeout'/],
       [
@@ -201,7 +201,7 @@ const TABLE: Record<string, Entry> = {
       [
         [redis, 'j', { lease: 1 }],
         TypeError,
-        /^unknown option 'lease' \(the options are maxsize, leaseTimeout, unreachableTimeout\)/,
+        /^unknown option 'lease' \(the options are maxsize, leaseTimeout and unreachableTimeout\)/,
       ],
       [[redis, 'j', { maxsize: -1 }], RangeError, /^maxsize must be/],
       [
