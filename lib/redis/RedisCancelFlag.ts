@@ -21,7 +21,9 @@ import { keepClassName } from '../internal/shared';
 import type { WaitOptions } from '../options';
 import {
   channelOf,
+  checkArgCount,
   checkClientAndKey,
+  checkOptionKeys,
   describe,
   type RedisPrimitiveOptions,
   runScript,
@@ -36,16 +38,19 @@ const KIND = 'RedisCancelFlag';
 const FLAG = new Script(
   `
 local first = 0
-if ARGV[3] == 'cancel' and not redis.call('hget', meta, 'cancelled') then
+if ARGV[3] == 'cancel' and not cancelled then
   redis.call('hset', meta, 'cancelled', '1')
-  if ARGV[6] == '1' then redis.call('hset', meta, 'reason', ARGV[5]) end
+  cancelled = '1'
+  if ARGV[6] == '1' then
+    redis.call('hset', meta, 'reason', ARGV[5])
+    reason = ARGV[5]
+  end
   redis.call('publish', ARGV[4], 'cancelled')
   first = 1
 end
-local reason = redis.call('hget', meta, 'reason')
-return {1, redis.call('hget', meta, 'cancelled') and 1 or 0, first, reason and 1 or 0, reason or ''}
+return {1, cancelled and 1 or 0, first, reason and 1 or 0, reason or ''}
 `,
-  1,
+  ['cancelled', 'reason'],
 );
 
 interface FlagState {
@@ -95,7 +100,10 @@ export class RedisCancelFlag {
    */
   constructor(redis: Redis, key: string, options?: RedisPrimitiveOptions) {
     checkClientAndKey(redis, key, KIND);
-    this.#unreachable = unreachableTimeoutOf(options, KIND);
+    const given = checkOptionKeys(options, ['unreachableTimeout'], KIND, '{ unreachableTimeout: 5000 }');
+    this.#unreachable = unreachableTimeoutOf(given, KIND);
+    // biome-ignore lint/complexity/noArguments: the declared parameters stay what users see; extra ones are refused
+    checkArgCount(arguments, ['redis', 'key', 'options'], KIND);
     this.redis = redis;
     this.key = key;
     this.#channel = channelOf(key);

@@ -18,7 +18,9 @@ import { parseWaitOptions } from '../internal/waitOptions';
 import type { WaitOptions } from '../options';
 import {
   channelOf,
+  checkArgCount,
   checkClientAndKey,
+  checkOptionKeys,
   type RedisPrimitiveOptions,
   runScript,
   Script,
@@ -34,12 +36,14 @@ const EVENT = new Script(
 if ARGV[3] == 'set' then
   redis.call('hset', meta, 'flag', '1')
   redis.call('publish', ARGV[4], 'set')
+  return {1, 1}
 elseif ARGV[3] == 'clear' then
   redis.call('hdel', meta, 'flag')
+  return {1, 0}
 end
-return {1, redis.call('hget', meta, 'flag') and 1 or 0}
+return {1, flag and 1 or 0}
 `,
-  1,
+  ['flag'],
 );
 
 /**
@@ -82,7 +86,10 @@ export class RedisEvent {
    */
   constructor(redis: Redis, key: string, options?: RedisPrimitiveOptions) {
     checkClientAndKey(redis, key, KIND);
-    this.#unreachable = unreachableTimeoutOf(options, KIND);
+    const given = checkOptionKeys(options, ['unreachableTimeout'], KIND, '{ unreachableTimeout: 5000 }');
+    this.#unreachable = unreachableTimeoutOf(given, KIND);
+    // biome-ignore lint/complexity/noArguments: the declared parameters stay what users see; extra ones are refused
+    checkArgCount(arguments, ['redis', 'key', 'options'], KIND);
     this.redis = redis;
     this.key = key;
     this.#channel = channelOf(key);

@@ -19,14 +19,14 @@ import { OwnerDiedError, TaskDoneError, TimeoutError } from '../errors';
 import { parseWait } from '../internal/options';
 import { keepClassName } from '../internal/shared';
 import type { WaitOptions } from '../options';
-import { describe, NO_THREAD, Script } from './connection';
+import { checkArgCount, describe, msOption, NO_THREAD, Script } from './connection';
 import { type Consumer, RedisQueue, type RedisQueueOptions } from './RedisQueue';
 import { type Attempt, POLL_MS, waitFor } from './waker';
 
 /** `KEYS`: meta, taken. `ARGV[3..]`: consumer id, channel. `{1, unfinished}` or `{-3}` when nothing is unfinished. */
 const TASK_DONE = new Script(
   `
-local unfinished = tonumber(redis.call('hget', meta, 'unfinished') or '0')
+unfinished = tonumber(unfinished or '0')
 if unfinished <= 0 then return {-3} end
 local mine = tonumber(redis.call('hget', KEYS[2], ARGV[3]) or '0')
 if mine > 1 then redis.call('hincrby', KEYS[2], ARGV[3], -1) elseif mine == 1 then redis.call('hdel', KEYS[2], ARGV[3]) end
@@ -34,7 +34,7 @@ unfinished = redis.call('hincrby', meta, 'unfinished', -1)
 if unfinished == 0 then redis.call('publish', ARGV[4], 'joined') end
 return {1, unfinished}
 `,
-  2,
+  ['unfinished'],
 );
 
 /**
@@ -43,8 +43,8 @@ return {1, unfinished}
  */
 const REAP = new Script(
   `
-local unfinished = tonumber(redis.call('hget', meta, 'unfinished') or '0')
-local before = tonumber(redis.call('hget', meta, 'abandoned') or '0')
+unfinished = tonumber(unfinished or '0')
+local before = tonumber(abandoned or '0')
 local dead = ''
 if unfinished > 0 then
   local taken = redis.call('hgetall', KEYS[2])
@@ -62,7 +62,7 @@ if unfinished > 0 then
 end
 return {1, unfinished, before, tonumber(redis.call('hget', meta, 'abandoned') or '0'), dead}
 `,
-  2,
+  ['unfinished', 'abandoned'],
 );
 
 /** Options of a {@link RedisJoinableQueue}. */
@@ -99,6 +99,8 @@ export class RedisJoinableQueue<T = unknown> extends RedisQueue<T> {
 
   /** @internal */
   static override readonly kind: string = 'RedisJoinableQueue';
+  /** @internal */
+  static override readonly optionNames: readonly string[] = ['maxsize', 'leaseTimeout', 'unreachableTimeout'];
   readonly #consumer: Consumer;
   readonly #leaseMs: number;
   #taken = 0;
@@ -119,12 +121,9 @@ export class RedisJoinableQueue<T = unknown> extends RedisQueue<T> {
    */
   constructor(redis: Redis, key: string, options?: RedisJoinableQueueOptions) {
     super(redis, key, options);
-    const lease = options?.leaseTimeout ?? 10_000;
-    if (typeof lease !== 'number' || !(lease > 0) || !Number.isFinite(lease)) {
-      throw new RangeError(
-        `RedisJoinableQueue: leaseTimeout must be a positive number of milliseconds, got ${describe(lease)}`,
-      );
-    }
+    const lease = msOption(options?.leaseTimeout, 10_000, 'RedisJoinableQueue', 'leaseTimeout');
+    // biome-ignore lint/complexity/noArguments: the declared parameters stay what users see; extra ones are refused
+    checkArgCount(arguments, ['redis', 'key', 'options'], 'RedisJoinableQueue');
     this.#leaseMs = Math.round(lease);
     const id = randomUUID();
     this.#consumer = {

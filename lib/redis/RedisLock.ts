@@ -41,8 +41,13 @@ import { remaining } from '../internal/wait';
 import type { AcquireOptions, Guard, Releaser, WaitOptions } from '../options';
 import {
   channelOf,
+  checkArgCount,
   checkClientAndKey,
   checkConflict,
+  checkOptionKeys,
+  corkForThisTick,
+  describe,
+  msOption,
   NO_THREAD,
   type RedisPrimitiveOptions,
   Script,
@@ -60,18 +65,18 @@ const KIND = 'RedisLock';
 const CLAIM = new Script(
   `
 if redis.call('get', KEYS[2]) ~= ARGV[3] then return {0} end
-local previous = redis.call('hget', meta, 'owner')
+if owner == ARGV[3] then return {1} end
 redis.call('hset', meta, 'owner', ARGV[3])
-if previous and previous ~= ARGV[3] then return {2, previous} end
+if owner then return {2, owner} end
 return {1}
 `,
-  2,
+  ['owner'],
 );
 
 /** `KEYS`: meta, lease; `ARGV[3]`: our identifier, `ARGV[4]`: the channel. `{1}` released, `{0}` the lease was gone. */
 const RELEASE = new Script(
   `
-if redis.call('hget', meta, 'owner') == ARGV[3] then redis.call('hdel', meta, 'owner') end
+if owner == ARGV[3] then redis.call('hdel', meta, 'owner') end
 local released = 0
 if redis.call('get', KEYS[2]) == ARGV[3] then
   redis.call('del', KEYS[2])
@@ -80,7 +85,7 @@ end
 redis.call('publish', ARGV[4], 'released')
 return {released}
 `,
-  2,
+  ['owner'],
 );
 
 /** Options of a {@link RedisLock}. */
@@ -166,24 +171,14 @@ export class RedisLock implements MutexInterface {
    * ```
    */
   constructor(redis: Redis, key: string, options?: RedisLockOptions) {
-    checkClientAndKey(redis, key, 'RedisLock');
-    const unreachableTimeout = unreachableTimeoutOf(options, 'RedisLock');
-    const lockTimeout = positive(options?.lockTimeout, 10_000, 'lockTimeout');
+    checkClientAndKey(redis, key, KIND);
+    // biome-ignore lint/complexity/noArguments: the declared parameters stay what users see; extra ones are refused
+    checkArgCount(arguments, ['redis', 'key', 'options'], KIND);
     this.redis = redis;
     this.key = key;
     this.#lease = `mutex:${key}`;
     this.#channel = channelOf(key);
-    this.#options = {
-      unreachableTimeout,
-      lockTimeout,
-      refreshInterval: nonNegative(
-        options?.refreshInterval,
-        Math.round(lockTimeout * 0.8),
-        'refreshInterval',
-      ),
-      retryInterval: positive(options?.retryInterval, 10, 'retryInterval'),
-      onLockLost: options?.onLockLost,
-    };
+    this.#options = leaseOptions(options, KIND);
   }
 
   /**
@@ -295,19 +290,26 @@ export class RedisLock implements MutexInterface {
       },
     });
     catchRefreshErrors(mutex);
-    const quit = new AbortController();
-    const forward = (): void => quit.abort(signal?.reason);
-    signal?.addEventListener('abort', forward, { once: true });
-    const acquiring = mutex.acquire(quit.signal);
-    const unforward = (): void => signal?.removeEventListener('abort', forward);
-    acquiring.then(unforward, unforward);
-    // Written right behind the SET of the first try: when the lock is free, the claim costs no round trip.
+    // Without a deadline, the acquire ends only by itself or by the signal: the signal can stop it directly.
+    // With one, a controller of its own stops it when the deadline passes.
+    const quit = deadline === Number.POSITIVE_INFINITY ? undefined : new AbortController();
+    const stop = quit ? quit.signal : signal;
+    const forward = quit && signal ? (): void => quit.abort(signal.reason) : undefined;
+    if (forward) signal?.addEventListener('abort', forward, { once: true });
+    // The first try's SET and the claim go out in one write (the socket is corked until the end of the tick),
+    // and the claim runs right behind the SET: when the lock is free, the claim costs no round trip.
+    if (redis.status === 'ready') corkForThisTick(redis.stream);
+    const acquiring = mutex.acquire(stop);
     const firstClaim = CLAIM.run(redis, [this.key, this.#lease], [KIND, '', mutex.identifier]);
+    if (forward) {
+      const unforward = (): void => signal?.removeEventListener('abort', forward);
+      acquiring.then(unforward, unforward);
+    }
     firstClaim.catch(() => {});
     try {
       await withDeadline(redis, acquiring, deadline, api, () => timeoutError(api, timeout));
     } catch (err) {
-      quit.abort();
+      quit?.abort();
       // A try in flight may still succeed: give the lease back rather than leave it to expire.
       acquiring.then(
         () => mutex.release(),
@@ -550,20 +552,35 @@ export class RedisLock implements MutexInterface {
   }
 }
 
-function positive(value: number | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
-    throw new RangeError(`RedisLock: ${name} must be a positive number of milliseconds, got ${value}`);
-  }
-  return value;
-}
+/** The option names of {@link RedisLockOptions}. */
+const LEASE_OPTIONS = [
+  'lockTimeout',
+  'refreshInterval',
+  'retryInterval',
+  'onLockLost',
+  'unreachableTimeout',
+] as const;
 
-function nonNegative(value: number | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) {
-    throw new RangeError(`RedisLock: ${name} must be a non-negative number of milliseconds, got ${value}`);
+/** Checks the options of a `RedisLock` or `RedisSemaphore` (`api`) and fills in the defaults. */
+export function leaseOptions(
+  options: RedisLockOptions | undefined,
+  api: string,
+): Required<Omit<RedisLockOptions, 'onLockLost'>> & Pick<RedisLockOptions, 'onLockLost'> {
+  const given = checkOptionKeys(options, LEASE_OPTIONS, api, '{ lockTimeout: 10000 }');
+  const lockTimeout = msOption(given.lockTimeout, 10_000, api, 'lockTimeout');
+  const onLockLost = given.onLockLost;
+  if (onLockLost !== undefined && typeof onLockLost !== 'function') {
+    throw new TypeError(`${api}: onLockLost must be a function, got ${describe(onLockLost)}`);
   }
-  return value;
+  return {
+    unreachableTimeout: unreachableTimeoutOf(given, api),
+    lockTimeout,
+    refreshInterval: msOption(given.refreshInterval, Math.round(lockTimeout * 0.8), api, 'refreshInterval', {
+      zero: true,
+    }),
+    retryInterval: msOption(given.retryInterval, 10, api, 'retryInterval'),
+    onLockLost: onLockLost as RedisLockOptions['onLockLost'],
+  };
 }
 
 /**

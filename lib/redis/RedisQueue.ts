@@ -32,11 +32,14 @@ import { keepClassName } from '../internal/shared';
 import type { WaitOptions } from '../options';
 import {
   channelOf,
+  checkArgCount,
   checkClientAndKey,
+  checkOptionKeys,
   describe,
   type RedisPrimitiveOptions,
   runScript,
   Script,
+  type ScriptTarget,
   unreachableTimeoutOf,
 } from './connection';
 import { type Attempt, waitFor } from './waker';
@@ -49,7 +52,7 @@ const DONE = 1;
 /** `KEYS`: meta, items. `ARGV[3..]`: maxsize, item, channel, joinable. */
 const PUT = new Script(
   `
-if redis.call('hget', meta, 'closed') then return {${CLOSED}} end
+if closed then return {${CLOSED}} end
 local maxsize = tonumber(ARGV[3])
 if maxsize > 0 and redis.call('llen', KEYS[2]) >= maxsize then return {${NOT_NOW}} end
 redis.call('rpush', KEYS[2], ARGV[4])
@@ -57,7 +60,7 @@ if ARGV[6] == '1' then redis.call('hincrby', meta, 'unfinished', 1) end
 redis.call('publish', ARGV[5], 'put')
 return {${DONE}}
 `,
-  2,
+  ['closed'],
 );
 
 /**
@@ -75,10 +78,10 @@ if item then
   if ARGV[4] == '1' then redis.call('publish', ARGV[3], 'got') end
   return {${DONE}, item}
 end
-if redis.call('hget', meta, 'closed') then return {${CLOSED}} end
+if closed then return {${CLOSED}} end
 return {${NOT_NOW}}
 `,
-  4,
+  ['closed'],
 );
 
 /** `KEYS`: meta, items. `ARGV[3]`: channel. */
@@ -88,15 +91,14 @@ redis.call('hset', meta, 'closed', '1')
 redis.call('publish', ARGV[3], 'closed')
 return {${DONE}}
 `,
-  2,
 );
 
 /** `KEYS`: meta, items. Returns `{1, length, closed}`. */
 const STATUS = new Script(
   `
-return {${DONE}, redis.call('llen', KEYS[2]), redis.call('hget', meta, 'closed') and 1 or 0}
+return {${DONE}, redis.call('llen', KEYS[2]), closed and 1 or 0}
 `,
-  2,
+  ['closed'],
 );
 
 /** Options of a {@link RedisQueue}. */
@@ -144,6 +146,8 @@ export class RedisQueue<T = unknown> implements AsyncIterable<T> {
 
   /** The kind recorded in Redis (and the name in messages). @internal */
   static readonly kind: string = 'RedisQueue';
+  /** The names of the constructor's options. @internal */
+  static readonly optionNames: readonly string[] = ['maxsize', 'unreachableTimeout'];
   /** The ioredis client. */
   readonly redis: Redis;
   /** The key that names this queue in Redis. */
@@ -151,11 +155,11 @@ export class RedisQueue<T = unknown> implements AsyncIterable<T> {
   /** The most items the queue holds (0: no limit). */
   readonly maxsize: number;
   readonly #name: string;
-  readonly #kind: string;
-  readonly #params: string;
+  readonly #target: ScriptTarget;
   readonly #items: string;
   readonly #channel: string;
-  readonly #unreachable: number;
+  readonly #maxsizeArg: string;
+  readonly #bounded: string;
 
   /**
    * @param redis - An ioredis client; waits use one extra connection per client (pub/sub).
@@ -175,19 +179,28 @@ export class RedisQueue<T = unknown> implements AsyncIterable<T> {
     // Named explicitly, not by the constructor's name, which a minifier may change in one process only.
     const name = (new.target as typeof RedisQueue).kind;
     checkClientAndKey(redis, key, name);
-    this.#unreachable = unreachableTimeoutOf(options, name);
-    const maxsize = options?.maxsize ?? 0;
-    if (typeof maxsize !== 'number' || !Number.isInteger(maxsize) || maxsize < 0) {
-      throw new RangeError(`${name}: maxsize must be a non-negative integer, got ${describe(maxsize)}`);
+    const names = (new.target as typeof RedisQueue).optionNames;
+    const given = checkOptionKeys(options, names, name, '{ maxsize: 100 }');
+    const unreachable = unreachableTimeoutOf(given, name);
+    const maxsize = given.maxsize ?? 0;
+    const expected = 'a non-negative integer (0 for no limit)';
+    if (typeof maxsize !== 'number') {
+      throw new TypeError(`${name}: maxsize must be ${expected}, got ${describe(maxsize)}`);
     }
+    if (!Number.isInteger(maxsize) || maxsize < 0) {
+      throw new RangeError(`${name}: maxsize must be ${expected}, got ${maxsize}`);
+    }
+    // biome-ignore lint/complexity/noArguments: the declared parameters stay what users see; extra ones are refused
+    checkArgCount(arguments, ['redis', 'key', 'options'], name);
     this.redis = redis;
     this.key = key;
     this.maxsize = maxsize;
     this.#name = name;
-    this.#kind = name;
-    this.#params = `maxsize=${maxsize}`;
+    this.#target = { key, kind: name, params: `maxsize=${maxsize}`, unreachable };
     this.#items = `${key}:items`;
     this.#channel = channelOf(key);
+    this.#maxsizeArg = String(maxsize);
+    this.#bounded = maxsize > 0 ? '1' : '0';
   }
 
   /** The consumer that gets are counted against (joinable queues). @internal */
@@ -196,7 +209,7 @@ export class RedisQueue<T = unknown> implements AsyncIterable<T> {
   }
 
   /** Runs `script` on this queue's keys (meta first), throwing {@link RedisKeyConflictError} on a conflict. @internal */
-  protected async run(
+  protected run(
     script: Script,
     api: string,
     keys: string[],
@@ -204,8 +217,7 @@ export class RedisQueue<T = unknown> implements AsyncIterable<T> {
     deadline = Number.POSITIVE_INFINITY,
     buffers = false,
   ): Promise<unknown[]> {
-    const target = { key: this.key, kind: this.#kind, params: this.#params, unreachable: this.#unreachable };
-    return runScript(this.redis, script, target, api, keys, args, deadline, buffers);
+    return runScript(this.redis, script, this.#target, api, keys, args, deadline, buffers);
   }
 
   /** The meta hash, the channel. @internal */
@@ -229,34 +241,38 @@ export class RedisQueue<T = unknown> implements AsyncIterable<T> {
     return decode(record[0] as ItemType, record[1], bytes) as T;
   }
 
-  async #tryPut(record: Buffer, api: string, deadline: number): Promise<boolean> {
-    const result = await this.run(
+  #tryPut(record: Buffer, api: string, deadline: number): Promise<boolean> {
+    const joinable = this.consumer() ? '1' : '0';
+    return this.run(
       PUT,
       api,
       [this.key, this.#items],
-      [this.maxsize, record, this.#channel, this.consumer() ? '1' : '0'],
+      [this.#maxsizeArg, record, this.#channel, joinable],
       deadline,
-    );
-    const code = Number(result[0]);
-    if (code === CLOSED) throw new QueueClosedError(`${api}: the queue is closed`);
-    return code === DONE;
+    ).then((result) => {
+      const code = result[0];
+      if (code === CLOSED) throw new QueueClosedError(`${api}: the queue is closed`);
+      return code === DONE;
+    });
   }
 
-  async #tryGet(api: string, deadline: number): Promise<Attempt<T>> {
+  #tryGet(api: string, deadline: number): Promise<Attempt<T>> {
     const consumer = this.consumer();
-    const result = await this.run(
-      GET,
-      api,
-      [this.key, this.#items, `${this.key}:taken`, consumer?.leaseKey ?? `${this.key}:consumer:`],
-      [this.#channel, this.maxsize > 0 ? '1' : '0', consumer?.id ?? '', consumer?.leaseMs ?? 0],
-      deadline,
-      true,
-    );
-    const code = Number(result[0]);
-    if (code === CLOSED) throw new QueueClosedError(`${api}: the queue is closed and drained`);
-    if (code !== DONE) return { done: false };
-    consumer?.taken();
-    return { done: true, value: this.#decode(result[1] as Buffer) };
+    // A plain queue's get touches the meta hash and the items only; a joinable one also counts the item
+    // against its consumer and sets the consumer's lease.
+    const keys = consumer
+      ? [this.key, this.#items, `${this.key}:taken`, consumer.leaseKey]
+      : [this.key, this.#items];
+    const args = consumer
+      ? [this.#channel, this.#bounded, consumer.id, consumer.leaseMs]
+      : [this.#channel, this.#bounded, ''];
+    return this.run(GET, api, keys, args, deadline, true).then((result): Attempt<T> => {
+      const code = result[0];
+      if (code === CLOSED) throw new QueueClosedError(`${api}: the queue is closed and drained`);
+      if (code !== DONE) return { done: false };
+      consumer?.taken();
+      return { done: true, value: this.#decode(result[1] as Buffer) };
+    });
   }
 
   /**

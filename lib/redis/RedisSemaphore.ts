@@ -25,18 +25,18 @@ import { remaining } from '../internal/wait';
 import type { AcquireOptions, Guard, Releaser, WaitOptions } from '../options';
 import {
   channelOf,
+  checkArgCount,
   checkClientAndKey,
   checkConflict,
   describe,
   Script,
   timeoutError,
-  unreachableTimeoutOf,
   whenReady,
   withDeadline,
 } from './connection';
 import { anySignal, LocalSemaphore, takeLocal } from './local';
 import type { RedisLockOptions } from './RedisLock';
-import { catchRefreshErrors } from './RedisLock';
+import { catchRefreshErrors, leaseOptions } from './RedisLock';
 import { waitFor } from './waker';
 
 const KIND = 'RedisSemaphore';
@@ -46,7 +46,6 @@ const COUNT = new Script(
   `
 return {1, redis.call('zcard', KEYS[2])}
 `,
-  2,
 );
 
 /** Options of a {@link RedisSemaphore}: the lease timings of {@link RedisLockOptions}. */
@@ -113,28 +112,23 @@ export class RedisSemaphore implements SemaphoreInterface {
    */
   constructor(redis: Redis, key: string, value: number, options?: RedisSemaphoreOptions) {
     checkClientAndKey(redis, key, KIND);
-    const unreachableTimeout = unreachableTimeoutOf(options, KIND);
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-      throw new RangeError(`${KIND}: value must be a positive integer, got ${describe(value)}`);
-    }
-    const lockTimeout = options?.lockTimeout ?? 10_000;
-    if (typeof lockTimeout !== 'number' || !(lockTimeout > 0) || !Number.isFinite(lockTimeout)) {
-      throw new RangeError(
-        `${KIND}: lockTimeout must be a positive number of milliseconds, got ${describe(lockTimeout)}`,
+    if (typeof value !== 'number') {
+      throw new TypeError(
+        `${KIND}: value must be a positive integer (the number of permits), got ${describe(value)}`,
       );
     }
+    if (!Number.isInteger(value) || value < 1) {
+      throw new RangeError(`${KIND}: value must be a positive integer (the number of permits), got ${value}`);
+    }
+    const timings = leaseOptions(options, KIND);
+    // biome-ignore lint/complexity/noArguments: the declared parameters stay what users see; extra ones are refused
+    checkArgCount(arguments, ['redis', 'key', 'value', 'options'], KIND);
     this.redis = redis;
     this.key = key;
     this.value = value;
     this.#local = new LocalSemaphore(value);
     this.#channel = channelOf(key);
-    this.#options = {
-      unreachableTimeout,
-      lockTimeout,
-      refreshInterval: options?.refreshInterval ?? Math.round(lockTimeout * 0.8),
-      retryInterval: options?.retryInterval ?? 10,
-      onLockLost: options?.onLockLost,
-    };
+    this.#options = timings;
   }
 
   #check(api: string): Promise<void> {
@@ -151,10 +145,12 @@ export class RedisSemaphore implements SemaphoreInterface {
   }
 
   #checkWeight(weight: unknown, api: string): number {
-    if (typeof weight !== 'number' || !Number.isInteger(weight) || weight < 1 || weight > this.value) {
-      throw new RangeError(
-        `${api}: weight must be an integer from 1 to ${this.value}, got ${describe(weight)}`,
-      );
+    const expected = `an integer from 1 to ${this.value}`;
+    if (typeof weight !== 'number') {
+      throw new TypeError(`${api}: weight must be ${expected}, got ${describe(weight)}`);
+    }
+    if (!Number.isInteger(weight) || weight < 1 || weight > this.value) {
+      throw new RangeError(`${api}: weight must be ${expected}, got ${weight}`);
     }
     return weight;
   }
@@ -374,7 +370,7 @@ export class RedisSemaphore implements SemaphoreInterface {
   setValue(value: number): void {
     throw new TypeError(
       `RedisSemaphore.setValue: the number of permits (${this.value}) is shared by every process and cannot be ` +
-        `changed to ${describe(value)}; use another key for another number`,
+        `changed to ${typeof value === 'number' ? value : describe(value)}; use another key for another number`,
     );
   }
 

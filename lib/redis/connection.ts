@@ -16,7 +16,10 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { RedisKeyConflictError, RedisUnavailableError, TimeoutError } from '../errors';
+import { describe } from '../internal/shared';
 import { remaining } from '../internal/wait';
+
+export { describe };
 
 /** Options every Redis primitive takes. */
 export interface RedisPrimitiveOptions {
@@ -42,41 +45,101 @@ export function channelOf(key: string): string {
   return `shared-sync:${key}`;
 }
 
-/** Checks the constructor's `(redis, key)` pair. */
+/**
+ * Checks the `(redis, key)` pair every Redis constructor starts with: an ioredis client of one server (a
+ * `Cluster` is refused: the scripts touch several keys that need not share a slot) and a non-empty key.
+ */
 export function checkClientAndKey(redis: unknown, key: unknown, api: string): void {
+  const client = redis as Partial<Redis> | null;
   if (
-    typeof redis !== 'object' ||
-    redis === null ||
-    typeof (redis as Redis).evalsha !== 'function' ||
-    typeof (redis as Redis).duplicate !== 'function'
+    typeof client !== 'object' ||
+    client === null ||
+    typeof client.callBuffer !== 'function' ||
+    typeof client.duplicate !== 'function' ||
+    typeof client.status !== 'string'
   ) {
     throw new TypeError(`${api}: redis must be an ioredis client (new Redis(...)), got ${describe(redis)}`);
   }
-  if (typeof key !== 'string' || key.length === 0) {
+  if ((client as { isCluster?: unknown }).isCluster === true) {
+    throw new TypeError(
+      `${api}: redis must be an ioredis client of one server (new Redis(...)); Redis Cluster is not supported`,
+    );
+  }
+  if (typeof key !== 'string') {
     throw new TypeError(`${api}: key must be a non-empty string, got ${describe(key)}`);
+  }
+  if (key.length === 0) throw new TypeError(`${api}: key must be a non-empty string, got an empty string`);
+}
+
+/**
+ * Throws a `TypeError` when a constructor got an argument past its parameters (`params` names them, in order).
+ * A trailing `undefined` counts as omitted, as it does for every optional parameter.
+ */
+export function checkArgCount(args: ArrayLike<unknown>, params: readonly string[], api: string): void {
+  for (let i = params.length; i < args.length; i++) {
+    if (args[i] === undefined) continue;
+    throw new TypeError(
+      `${api}: takes at most ${params.length} arguments (${params.join(', ')}), got ${describe(args[i])} as ` +
+        `argument ${i + 1}`,
+    );
   }
 }
 
-/** Reads `unreachableTimeout` from the options. */
-export function unreachableTimeoutOf(options: RedisPrimitiveOptions | undefined, api: string): number {
-  if (options !== undefined && (typeof options !== 'object' || options === null)) {
-    throw new TypeError(`${api}: options must be an object, got ${describe(options)}`);
+/**
+ * Checks an options object: `undefined` (no options) or an object, not an array, whose own keys are all in
+ * `keys`. Returns it (an empty object for `undefined`); the values are the caller's to check.
+ *
+ * @param example - An options object to show in the message, e.g. `{ maxsize: 100 }`.
+ */
+export function checkOptionKeys<K extends string>(
+  options: unknown,
+  keys: readonly K[],
+  api: string,
+  example: string,
+): Partial<Record<K, unknown>> {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(`${api}: options must be an object such as ${example}, got ${describe(options)}`);
   }
-  const value = options?.unreachableTimeout ?? UNREACHABLE_TIMEOUT;
-  if (typeof value !== 'number' || !(value >= 0)) {
-    throw new RangeError(
-      `${api}: unreachableTimeout must be a non-negative number of milliseconds, got ${describe(value)}`,
-    );
+  for (const key of Object.keys(options)) {
+    if (!(keys as readonly string[]).includes(key)) {
+      const known =
+        keys.length === 1
+          ? `the only option is ${keys[0]}`
+          : `the options are ${keys.slice(0, -1).join(', ')} and ${keys[keys.length - 1]}`;
+      throw new TypeError(`${api}: unknown option '${key}' (${known})`);
+    }
+  }
+  return options as Partial<Record<K, unknown>>;
+}
+
+/**
+ * Reads a duration option in milliseconds: `fallback` when absent, a `TypeError` when it is not a number, a
+ * `RangeError` when it is out of range (`> 0`, or `>= 0` with `zero`; finite unless `infinite`).
+ */
+export function msOption(
+  value: unknown,
+  fallback: number,
+  api: string,
+  name: string,
+  { zero = false, infinite = false } = {},
+): number {
+  if (value === undefined) return fallback;
+  const expected = `${zero ? 'a non-negative' : 'a positive'} number of milliseconds`;
+  if (typeof value !== 'number')
+    throw new TypeError(`${api}: ${name} must be ${expected}, got ${describe(value)}`);
+  if (!(zero ? value >= 0 : value > 0) || (!infinite && !Number.isFinite(value))) {
+    throw new RangeError(`${api}: ${name} must be ${expected}, got ${value}`);
   }
   return value;
 }
 
-export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
-  return typeof value;
+/** Reads `unreachableTimeout` from checked options (see {@link checkOptionKeys}). */
+export function unreachableTimeoutOf(options: { unreachableTimeout?: unknown }, api: string): number {
+  return msOption(options.unreachableTimeout, UNREACHABLE_TIMEOUT, api, 'unreachableTimeout', {
+    zero: true,
+    infinite: true,
+  });
 }
 
 /** How long any call waits, at least, for a client that is still connecting before it calls Redis unreachable. */
@@ -99,30 +162,66 @@ export function whenReady(redis: Redis, deadline: number, unreachable: number, a
   // connecting: a fresh client on a reachable Redis is not an unreachable one.
   const ms = Math.min(Math.max(remaining(deadline), CONNECT_GRACE_MS), unreachable);
   return new Promise<void>((resolve, reject) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      redis.off('ready', onReady);
-      redis.off('end', onEnd);
-    };
-    const onReady = (): void => {
-      done();
-      resolve();
-    };
-    const onEnd = (): void => {
-      done();
-      reject(new RedisUnavailableError(`${api}: Redis is unreachable (the client's connection ended)`));
-    };
+    const stop = onReadyOrEnd(redis, {
+      ready: () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      ended: () => {
+        clearTimeout(timer);
+        reject(new RedisUnavailableError(`${api}: Redis is unreachable (the client's connection ended)`));
+      },
+    });
     const timer = setTimeout(() => {
-      done();
+      stop();
       reject(
         new RedisUnavailableError(
           `${api}: Redis is unreachable (the client is ${redis.status} after ${Math.round(ms)} ms)`,
         ),
       );
     }, ms);
+  });
+}
+
+interface ReadyWaiter {
+  ready(): void;
+  ended(): void;
+}
+
+/** The calls waiting for a client to be ready, and the function that removes the client's two listeners. */
+const readyWaiters = new WeakMap<Redis, { waiters: Set<ReadyWaiter>; stop(): void }>();
+
+/**
+ * Tells `waiter` once, when `redis` becomes ready or ends. However many calls wait (100 `put`s sent right after
+ * `new Redis()`), the client gets one `ready` and one `end` listener, removed when the last waiter leaves (no
+ * `MaxListenersExceededWarning`). Returns the function that removes the waiter.
+ */
+function onReadyOrEnd(redis: Redis, waiter: ReadyWaiter): () => void {
+  let entry = readyWaiters.get(redis);
+  if (!entry) {
+    const waiters = new Set<ReadyWaiter>();
+    const settle = (outcome: keyof ReadyWaiter) => (): void => {
+      stop();
+      for (const each of [...waiters]) each[outcome]();
+      waiters.clear();
+    };
+    const onReady = settle('ready');
+    const onEnd = settle('ended');
+    const stop = (): void => {
+      redis.off('ready', onReady);
+      redis.off('end', onEnd);
+      if (readyWaiters.get(redis) === entry) readyWaiters.delete(redis);
+    };
     redis.on('ready', onReady);
     redis.on('end', onEnd);
-  });
+    entry = { waiters, stop };
+    readyWaiters.set(redis, entry);
+  }
+  const { waiters, stop } = entry;
+  waiters.add(waiter);
+  return () => {
+    if (waiters.delete(waiter) && waiters.size === 0) stop();
+  };
 }
 
 /** Turns a client error (connection closed, retries exhausted…) into {@link RedisUnavailableError}. */
@@ -187,45 +286,47 @@ export function timeoutError(api: string, timeout: number): TimeoutError {
 /**
  * The Lua prelude of every script: checks that `KEYS[1]` (the meta hash) is absent or holds `ARGV[1]` (the
  * kind) with the parameters `ARGV[2]` (a `field=value;…` string), and creates it when absent. A conflict
- * returns `{-1, description}` before anything is written.
+ * returns `{-1, description}` before anything is written. One `HMGET` reads the kind, the parameters and the
+ * fields the script asks for (as Lua locals of the same names, `false` when absent): a key of another type
+ * makes it fail (caught), an absent kind is told apart from a foreign hash with `EXISTS`, both off the common
+ * path.
  */
-const KIND_CHECK = `
+function kindCheck(fields: readonly string[]): string {
+  const names = fields.map((f) => `, '${f}'`).join('');
+  const locals = fields.map((f, i) => `local ${f} = m[${i + 3}]\n`).join('');
+  return `
 local meta = KEYS[1]
-local t = redis.call('type', meta)['ok']
-if t == 'none' then
+local m = redis.pcall('hmget', meta, 'kind', 'params'${names})
+if m['err'] then return {-1, 'a Redis ' .. redis.call('type', meta)['ok'] .. ' value'} end
+if m[1] ~= ARGV[1] then
+  if m[1] then return {-1, 'a ' .. m[1]} end
+  if redis.call('exists', meta) == 1 then return {-1, 'a hash this library did not write'} end
   redis.call('hset', meta, 'kind', ARGV[1], 'params', ARGV[2])
-elseif t ~= 'hash' then
-  return {-1, 'a Redis ' .. t .. ' value'}
-else
-  local kind = redis.call('hget', meta, 'kind')
-  if kind ~= ARGV[1] then
-    if kind then return {-1, 'a ' .. kind} end
-    return {-1, 'a hash this library did not write'}
-  end
-  local params = redis.call('hget', meta, 'params')
-  if params ~= ARGV[2] then return {-1, 'a ' .. kind .. ' created with ' .. params} end
+elseif m[2] ~= ARGV[2] then
+  return {-1, 'a ' .. m[1] .. ' created with ' .. (m[2] or 'no parameters')}
 end
-`;
+${locals}`;
+}
 
-/** Result code of a script whose key holds something else (see {@link KIND_CHECK}). */
+/** Result code of a script whose key holds something else (see {@link kindCheck}). */
 export const CONFLICT = -1;
 
 /** A Lua script run by its SHA-1 (`EVALSHA`), loaded with `EVAL` the first time a server lacks it. */
 export class Script {
   readonly #source: string;
   readonly #sha: string;
-  readonly #keys: number;
   readonly #loaded = new WeakSet<Redis>();
 
   /**
-   * @param body - The script after the kind check; `KEYS[1]` is the meta hash, `ARGV[1]` and `ARGV[2]` the
-   *   kind and its parameters, the script's own arguments start at `ARGV[3]`.
-   * @param keys - How many keys the script takes (at least 1, the meta hash).
+   * @param body - The script after the kind check; `KEYS[1]` is the meta hash (Lua local `meta`), `ARGV[1]`
+   *   and `ARGV[2]` the kind and its parameters, the script's own arguments start at `ARGV[3]`. The number of
+   *   keys is that of the call.
+   * @param fields - Fields of the meta hash the body reads: read with the kind check, in one `HMGET`, into Lua
+   *   locals of the same names (`false` when absent; the values before the script's own writes).
    */
-  constructor(body: string, keys: number) {
-    this.#source = KIND_CHECK + body;
+  constructor(body: string, fields: readonly string[] = []) {
+    this.#source = kindCheck(fields) + body;
     this.#sha = createHash('sha1').update(this.#source).digest('hex');
-    this.#keys = keys;
   }
 
   /** Runs the script; the command is written to the connection before this returns. */
@@ -244,22 +345,67 @@ export class Script {
     args: (string | number | Buffer)[],
     buffers: boolean,
   ): Promise<unknown[]> {
-    const send = (command: string, script: string): Promise<unknown[]> => {
-      const argv = [script, this.#keys, ...keys, ...args];
-      return (buffers ? redis.callBuffer(command, argv) : redis.call(command, argv)) as Promise<unknown[]>;
-    };
     // The first call on a client sends the whole script (EVAL caches it in the server): a NOSCRIPT round trip
     // would let commands sent after this one overtake it. EVALSHA, with EVAL after a NOSCRIPT (the server was
     // restarted or flushed its scripts), from then on.
-    if (!this.#loaded.has(redis)) {
-      this.#loaded.add(redis);
-      return send('eval', this.#source);
-    }
-    return send('evalsha', this.#sha).catch((err: unknown) => {
+    const first = !this.#loaded.has(redis);
+    if (first) this.#loaded.add(redis);
+    const argv = [first ? this.#source : this.#sha, keys.length, ...keys, ...args];
+    const sent = send(redis, first ? 'eval' : 'evalsha', argv, buffers);
+    if (first) return sent;
+    return sent.catch((err: unknown) => {
       if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-      return send('eval', this.#source);
+      argv[0] = this.#source;
+      return send(redis, 'eval', argv, buffers);
     });
   }
+}
+
+function send(
+  redis: Redis,
+  command: string,
+  argv: (string | number | Buffer)[],
+  buffers: boolean,
+): Promise<unknown[]> {
+  if (redis.status === 'ready') batchWrites(redis.stream);
+  return (buffers ? redis.callBuffer(command, argv) : redis.call(command, argv)) as Promise<unknown[]>;
+}
+
+const corked = new WeakSet<object>();
+const wroteThisTick = new WeakSet<object>();
+
+/**
+ * Lets the first command of a tick leave at once (a lone command, one at a time, gains nothing from waiting),
+ * and from the second on holds the writes until the end of the tick (see {@link corkForThisTick}).
+ */
+function batchWrites(stream: { cork(): void; uncork(): void } | undefined): void {
+  if (!stream || corked.has(stream)) return;
+  if (wroteThisTick.has(stream)) {
+    corkForThisTick(stream);
+    return;
+  }
+  wroteThisTick.add(stream);
+  process.nextTick(forget, stream);
+}
+
+function forget(stream: object): void {
+  wroteThisTick.delete(stream);
+}
+
+/**
+ * Holds the connection's writes until the end of this tick (`cork()`, then `uncork()` in `process.nextTick`,
+ * as Node's documentation recommends), so that the commands sent in one tick (100 `put`s in a loop, or an
+ * acquire's `SET` and its claim) leave in one `writev` system call instead of one `write` each. Commands keep
+ * their order on the connection; nothing waits longer than the current tick.
+ */
+export function corkForThisTick(stream: { cork(): void; uncork(): void } | undefined): void {
+  if (!stream || corked.has(stream)) return;
+  corked.add(stream);
+  stream.cork();
+  process.nextTick(() => {
+    corked.delete(stream);
+    stream.uncork();
+  });
 }
 
 /**
@@ -267,22 +413,39 @@ export class Script {
  * up to `deadline` / `unreachable` ms, never abandons a script in flight (what it took must not be lost), and
  * throws {@link RedisKeyConflictError} when the key holds something else.
  */
-export async function runScript(
+export function runScript(
   redis: Redis,
   script: Script,
-  target: { key: string; kind: string; params: string; unreachable: number },
+  target: ScriptTarget,
   api: string,
   keys: string[],
   args: (string | number | Buffer)[],
   deadline = Number.POSITIVE_INFINITY,
   buffers = false,
 ): Promise<unknown[]> {
-  if (redis.status !== 'ready') await whenReady(redis, deadline, target.unreachable, api);
-  const argv = [target.kind, target.params, ...args];
-  const sent = buffers ? script.runBuffer(redis, keys, argv) : script.run(redis, keys, argv);
-  const result = await withDeadline(redis, sent, Number.POSITIVE_INFINITY, api, () => new Error(api));
-  checkConflict(result, api, target.key, target.kind);
-  return result;
+  const send = (): Promise<unknown[]> => {
+    const argv = [target.kind, target.params, ...args];
+    const sent = buffers ? script.runBuffer(redis, keys, argv) : script.run(redis, keys, argv);
+    return sent.then(
+      (result) => {
+        checkConflict(result, api, target.key, target.kind);
+        return result;
+      },
+      (err: unknown) => {
+        throw asUnavailable(err, api);
+      },
+    );
+  };
+  if (redis.status !== 'ready') return whenReady(redis, deadline, target.unreachable, api).then(send);
+  return send();
+}
+
+/** The primitive a script runs for: its key, kind, parameters and `unreachableTimeout`. */
+export interface ScriptTarget {
+  readonly key: string;
+  readonly kind: string;
+  readonly params: string;
+  readonly unreachable: number;
 }
 
 /** Throws {@link RedisKeyConflictError} for a script result `{-1, what}`. */

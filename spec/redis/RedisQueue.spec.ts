@@ -117,9 +117,31 @@ describe('RedisQueue in one process', () => {
     expect(await new RedisQueue(redis, 'q', { maxsize: 5 }).qsize()).toBe(1);
   });
 
+  it('100 puts and gets sent while the client is still connecting: all done, one ready listener, no warning', async () => {
+    const fresh = client(); // connecting: not ready yet
+    expect(fresh.status).not.toBe('ready');
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error): void => {
+      warnings.push(warning);
+    };
+    process.on('warning', onWarning);
+    try {
+      const queue = new RedisQueue<number>(fresh, 'early');
+      const puts = Array.from({ length: 100 }, (_, i) => queue.put(i));
+      expect(fresh.listenerCount('ready')).toBeLessThanOrEqual(2); // ioredis's own, if any, and ours
+      await Promise.all(puts);
+      const got = await Promise.all(Array.from({ length: 100 }, () => queue.get()));
+      expect(got).toEqual(Array.from({ length: 100 }, (_, i) => i));
+      await new Promise((resolve) => setImmediate(resolve)); // a warning is emitted on the next tick
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
+  });
+
   it('checks its arguments', () => {
     expect(() => new RedisQueue(client(), 'q', { maxsize: -1 })).toThrow(
-      /^RedisQueue: maxsize must be a non-negative integer, got -1/,
+      /^RedisQueue: maxsize must be a non-negative integer \(0 for no limit\), got -1/,
     );
     expect(() => new RedisJoinableQueue(client(), 'q', { leaseTimeout: 0 })).toThrow(RangeError);
   });
