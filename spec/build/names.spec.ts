@@ -4,36 +4,27 @@
  * node_modules/.cache (inside the project, so that the build's own dependencies resolve).
  */
 
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { inspect } from 'node:util';
-import { build, type Options } from 'tsup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import config from '../../tsup.config';
 
 let outDir: string;
 
-beforeAll(async () => {
+beforeAll(() => {
   const cache = join(process.cwd(), 'node_modules', '.cache');
   mkdirSync(cache, { recursive: true });
   outDir = mkdtempSync(join(cache, 'shared-sync-build-'));
-  // Every configuration of tsup.config.ts (the Node entries and the browsers' standalone file), into one folder.
-  // Without code splitting here: tsup rewrites split CommonJS chunks after esbuild has written them, and a
-  // require() right after build() could read a file still being rewritten. Splitting moves code between
-  // files; it does not rename classes.
-  for (const options of config as Options[]) {
-    await build({
-      ...options,
-      outDir,
-      dts: false,
-      sourcemap: false,
-      silent: true,
-      clean: false,
-      splitting: false,
-    });
-  }
+  // Every configuration of tsup.config.ts (the Node entries and the browsers' standalone file), into one folder,
+  // in a process of its own: the files are read only after that process ended, so after every write tsup
+  // started (read right after build() resolved, a CommonJS file was once still being written under load).
+  execFileSync(process.execPath, ['--import', 'tsx', join('spec', 'build', 'build-into.ts'), outDir], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    timeout: 110_000,
+  });
 }, 120_000);
 
 afterAll(() => {
