@@ -20,7 +20,7 @@ export const PLACED: unique symbol = Symbol('shared-sync.placed');
  * Throws a `TypeError` when a constructor got an argument past its parameters: `params` names them, in order.
  * A trailing `undefined` counts as omitted, as it does for every optional parameter.
  */
-export function checkArgCount(args: readonly unknown[], params: readonly string[], api: string): void {
+export function checkArgCount(args: ArrayLike<unknown>, params: readonly string[], api: string): void {
   for (let i = params.length; i < args.length; i++) {
     if (args[i] === undefined) continue;
     const takes =
@@ -50,7 +50,9 @@ export function checkOptionKeys<K extends string>(
   for (const key of Object.keys(options)) {
     if (!(keys as readonly string[]).includes(key)) {
       const known =
-        keys.length === 1 ? `the only option is ${keys[0]}` : `the options are ${keys.join(' and ')}`;
+        keys.length === 1
+          ? `the only option is ${keys[0]}`
+          : `the options are ${keys.slice(0, -1).join(', ')} and ${keys[keys.length - 1]}`;
       throw new TypeError(`${api}: unknown option '${key}' (${known})`);
     }
   }

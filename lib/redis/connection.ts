@@ -17,6 +17,9 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { RedisKeyConflictError, RedisUnavailableError, TimeoutError } from '../errors';
 import { describe } from '../internal/shared';
+
+export { checkArgCount, checkOptionKeys } from '../internal/args';
+
 import { remaining } from '../internal/wait';
 
 export { describe };
@@ -69,48 +72,6 @@ export function checkClientAndKey(redis: unknown, key: unknown, api: string): vo
     throw new TypeError(`${api}: key must be a non-empty string, got ${describe(key)}`);
   }
   if (key.length === 0) throw new TypeError(`${api}: key must be a non-empty string, got an empty string`);
-}
-
-/**
- * Throws a `TypeError` when a constructor got an argument past its parameters (`params` names them, in order).
- * A trailing `undefined` counts as omitted, as it does for every optional parameter.
- */
-export function checkArgCount(args: ArrayLike<unknown>, params: readonly string[], api: string): void {
-  for (let i = params.length; i < args.length; i++) {
-    if (args[i] === undefined) continue;
-    throw new TypeError(
-      `${api}: takes at most ${params.length} arguments (${params.join(', ')}), got ${describe(args[i])} as ` +
-        `argument ${i + 1}`,
-    );
-  }
-}
-
-/**
- * Checks an options object: `undefined` (no options) or an object, not an array, whose own keys are all in
- * `keys`. Returns it (an empty object for `undefined`); the values are the caller's to check.
- *
- * @param example - An options object to show in the message, e.g. `{ maxsize: 100 }`.
- */
-export function checkOptionKeys<K extends string>(
-  options: unknown,
-  keys: readonly K[],
-  api: string,
-  example: string,
-): Partial<Record<K, unknown>> {
-  if (options === undefined) return {};
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TypeError(`${api}: options must be an object such as ${example}, got ${describe(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!(keys as readonly string[]).includes(key)) {
-      const known =
-        keys.length === 1
-          ? `the only option is ${keys[0]}`
-          : `the options are ${keys.slice(0, -1).join(', ')} and ${keys[keys.length - 1]}`;
-      throw new TypeError(`${api}: unknown option '${key}' (${known})`);
-    }
-  }
-  return options as Partial<Record<K, unknown>>;
 }
 
 /**
