@@ -306,7 +306,7 @@ export class Lock implements MutexInterface {
       this.#handOvers = 0;
       return false;
     }
-    if (!turnstile.handOver(1)) return false;
+    if (turnstile.handOver(1, 0) === 0) return false;
     this.#handOvers++;
     if (orderMode !== 'off') releasedInOrder(id);
     return true;

@@ -197,8 +197,19 @@ function checkValue(value: unknown, api: string, limit: number, bounded: boolean
 /** `acquire()` without options: parsed once, so that the common call allocates nothing for them. */
 const NO_OPTIONS = parseWait(undefined, 'Semaphore.acquire');
 
-/** Previous values taken by each thread-local turnstile, in the order its acquirers were handed their permits. */
-const takenValues = new WeakMap<Turnstile, number[]>();
+/** Hand-overs in a row to this thread's own waiters while another thread waits (see `Semaphore.release`). */
+const HAND_OVER_BURST = 8;
+
+/**
+ * What one thread knows about its own waits on one semaphore (shared by its handles, like the turnstile):
+ * how many of the waits announced in WAITERS are this thread's, so that `release` can tell whether another
+ * thread waits.
+ */
+interface Local {
+  announced: number;
+}
+
+const locals = new WeakMap<Turnstile, Local>();
 
 /**
  * A counting semaphore that works across worker threads: Python's `threading.Semaphore` /
@@ -220,7 +231,10 @@ const takenValues = new WeakMap<Turnstile, number[]>();
  *
  * Order: the async acquirers of one thread are served by priority, then FIFO, and a heavy head is not
  * overtaken by lighter acquirers of the same thread; threads (and sync acquirers) are not ordered against each
- * other.
+ * other. A release in a thread whose own async acquirers are queued hands the permits straight to them (they
+ * stay taken, and the acquirer resumes in a microtask, as with `async-mutex`); while another thread is known to
+ * wait, at most 8 hand-overs happen in a row before a release goes through the shared value (see
+ * {@link Semaphore.release}).
  *
  * Pass it to a worker in `workerData` or `postMessage` and rebuild it there with {@link Semaphore.from} or
  * {@link revive}.
@@ -257,8 +271,11 @@ export class Semaphore implements SemaphoreInterface {
   readonly #limit: number;
   readonly #names: Names;
   #turnstileCache: Turnstile | undefined;
+  #local: Local | undefined;
   /** The table slot this thread used last (see "Permits of threads that die"). */
   #slotHint = 0;
+  /** Hand-overs to this thread's own waiters since the last release through the shared value. */
+  #handOvers = 0;
 
   /** Bytes a `Semaphore` (or `BoundedSemaphore`) occupies in shared memory. */
   static readonly byteLength: number = SEMAPHORE.byteLength;
@@ -408,10 +425,15 @@ export class Semaphore implements SemaphoreInterface {
    * announce itself in WAITERS (once) and return the value to park on. The announcement is made before the
    * last read of VALUE, so a release after that read sees it and wakes.
    */
-  #waiter(): { attempt(weight: number, take: boolean): number | true; leave(): void; previous: number } {
+  #waiter(given?: Local): {
+    attempt(weight: number, take: boolean): number | true;
+    leave(): void;
+    previous: number;
+  } {
     const view = this.#view;
     let announced = false;
     const reclaim = (): number => this.#reclaim();
+    const local = given ?? this.#localState();
     const waiter = {
       previous: -1,
       attempt(weight: number, take: boolean): number | true {
@@ -428,6 +450,7 @@ export class Semaphore implements SemaphoreInterface {
           // Before parking: permits of scoped holders that died come back (and wake the others too).
           if (reclaim() > 0) continue;
           if (announced) return value;
+          local.announced++;
           Atomics.add(view, WAITERS, 1);
           announced = true; // and read VALUE again, now that releases will wake us
         }
@@ -436,6 +459,7 @@ export class Semaphore implements SemaphoreInterface {
         if (announced) {
           announced = false;
           Atomics.sub(view, WAITERS, 1);
+          local.announced--;
         }
       },
     };
@@ -467,6 +491,13 @@ export class Semaphore implements SemaphoreInterface {
    * Releases `n` permits, waking waiters that may now proceed: Python's `release(n)`. Any thread may release,
    * and a `Semaphore` may be released more often than it was acquired (its value then grows, as in Python).
    *
+   * When async acquirers of the calling thread are queued, the permits go straight to them, head first while
+   * the head's weight fits (as `async-mutex` does): they stay taken, so {@link Semaphore.getValue} and
+   * {@link Semaphore.isLocked} reflect it at once, and each acquirer resumes in a microtask. What is left goes
+   * to the shared value. So that other threads are not starved, while a wait of another thread is announced
+   * at most 8 hand-overs happen in a row; the next release goes through the shared value, where every thread
+   * competes on equal terms.
+   *
    * @param n - How many permits to give back (`async-mutex` calls it the weight). Defaults to 1.
    * @throws RangeError when `n` is not a positive integer, or (for a `Semaphore`) the value would exceed
    *   2³¹−1; nothing is released then.
@@ -485,6 +516,13 @@ export class Semaphore implements SemaphoreInterface {
     if (n !== 1) checkWeight(n, this.#names.release, 'n');
     const view = this.#view;
     const limit = this.#limit;
+    const turnstile = this.#turnstileCache;
+    if (turnstile !== undefined && !turnstile.isEmpty()) {
+      const value = Atomics.load(view, VALUE);
+      if (value > limit - n) this.#overflow(value, n);
+      n -= this.#handOver(turnstile, n);
+      if (n === 0) return;
+    }
     for (;;) {
       const value = Atomics.load(view, VALUE);
       if (value > limit - n) this.#overflow(value, n);
@@ -492,6 +530,32 @@ export class Semaphore implements SemaphoreInterface {
     }
     // The add above happens-before this read; a waiter's announcement happens-before its last read of VALUE.
     if (Atomics.load(view, WAITERS) > 0) wake(view, VALUE);
+  }
+
+  /**
+   * A release in a thread whose own async acquirers are queued hands the permits straight to them, head first
+   * while the head's weight fits in what is left: they stay taken (VALUE does not change for them) and each
+   * acquirer resumes in a microtask, as with `async-mutex`. Returns how many of the `n` permits were handed
+   * over; the rest goes to the shared value. Bounded bias, as for `Lock`: while a wait of another thread is
+   * announced (WAITERS counts more waits than this thread's own), at most `HAND_OVER_BURST` (8) hand-overs
+   * happen in a row; then one release goes through the shared value, where the other thread competes on
+   * equal terms.
+   */
+  #handOver(turnstile: Turnstile, n: number): number {
+    const view = this.#view;
+    let left = n;
+    while (left > 0) {
+      if (this.#handOvers >= HAND_OVER_BURST && Atomics.load(view, WAITERS) > this.#localState().announced) {
+        this.#handOvers = 0;
+        break;
+      }
+      // The value the acquirer is told: the value as if the permits had been added, before its take.
+      const weight = turnstile.handOver(left, Atomics.load(view, VALUE) + left);
+      if (weight === 0) break;
+      left -= weight;
+      this.#handOvers++;
+    }
+    return n - left;
   }
 
   #overflow(value: number, n: number): never {
@@ -704,7 +768,6 @@ export class Semaphore implements SemaphoreInterface {
       return Promise.reject(err);
     }
     const { timeout } = parsed;
-    const taken = takenValues.get(turnstile)!;
     return turnstile
       .enqueue(
         parsed.priority,
@@ -713,7 +776,7 @@ export class Semaphore implements SemaphoreInterface {
         parsed.signal,
         () => new TimeoutError(`${api}: timed out after ${timeout} ms`, timeout),
       )
-      .then(() => [taken.shift()!, this.#releaser(weight)]);
+      .then((previous) => [previous, this.#releaser(weight)]);
   }
 
   #releaser(weight: number): Releaser {
@@ -729,33 +792,31 @@ export class Semaphore implements SemaphoreInterface {
   #turnstile(): Turnstile {
     if (this.#turnstileCache) return this.#turnstileCache;
     // The turnstile (and what its resource records) belongs to the memory: two views in one thread share it.
-    let created: number[] | undefined;
+    let created: Local | undefined;
     const turnstile = turnstileOf(this.buffer, this.byteOffset, () => {
-      const waiter = this.#waiter();
-      const taken: number[] = (created = []);
+      created = { announced: 0 };
+      const waiter = this.#waiter(created);
       const resource: Resource = {
         view: this.#view,
         index: VALUE,
-        attempt: (weight) => {
-          const result = waiter.attempt(weight, true);
-          // Takes are handed over in the order they happen (the turnstile serves one head at a time), so
-          // each acquirer's continuation shifts its own value; a take given back pops it again.
-          if (result === true) taken.push(waiter.previous);
-          return result;
-        },
+        attempt: (weight) => waiter.attempt(weight, true),
         leave: () => waiter.leave(),
-        giveBack: (weight) => {
-          taken.pop();
-          this.#giveBack(weight);
-        },
+        giveBack: (weight) => this.#giveBack(weight),
+        // What the acquirer is told: the value before its take (the turnstile reads it right after the take).
+        takeResult: () => waiter.previous,
         // The turnstile's wait watches deaths: permits of a dead scoped holder come back (see #acquireContendedSync).
         watchesDeaths: true,
       };
       return resource;
     });
-    if (created) takenValues.set(turnstile, created);
+    if (created) locals.set(turnstile, created);
     this.#turnstileCache = turnstile;
     return turnstile;
+  }
+
+  /** This thread's {@link Local} record of the semaphore's memory. */
+  #localState(): Local {
+    return (this.#local ??= locals.get(this.#turnstile())!);
   }
 
   /**

@@ -85,18 +85,20 @@ export class Turnstile {
 
   /**
    * Hands what the caller is releasing (`weight` units) straight to the head of this thread's queue, without
-   * going through the shared word: the head resolves in a microtask. Returns false (and does nothing) when the
-   * head needs more than `weight`. The caller decides whether a hand-over is fair to other threads.
+   * going through the shared word: the head resolves in a microtask, to `result`. Returns the units the head
+   * took, or 0 (and does nothing) when the head needs more than `weight`, or when the server has just taken
+   * units for the head and is about to hand them over itself. The caller decides whether a hand-over is fair
+   * to other threads.
    */
-  handOver(weight: number): boolean {
+  handOver(weight: number, result: number): number {
     const head = this.#entries[0];
-    if (!head || head.weight > weight) return false;
+    if (!head || head.weight > weight || this.#takenFor !== undefined) return 0;
     this.#entries.shift();
     head.detach();
-    head.resolve(0);
+    head.resolve(result);
     // The server's pending wait serves the next head; with nobody left, it must stop waiting.
     if (this.#entries.length === 0) this.#kickServer();
-    return true;
+    return head.weight;
   }
 
   /**
