@@ -46,7 +46,6 @@ import {
 import {
   guardOf,
   holdSync,
-  onceReleaser,
   ownerDied,
   parseMutexOptions,
   parseWait,
@@ -78,6 +77,9 @@ const PLACED: unique symbol = Symbol('Lock.placed');
 
 /** Hand-overs in a row to this thread's own waiters while another thread waits (see `Lock.release`). */
 const HAND_OVER_BURST = 8;
+
+/** `acquire()` without options, parsed once: the common call allocates nothing for them. */
+const NO_OPTIONS = parseWait(undefined, 'Lock.acquire');
 
 /**
  * A mutual-exclusion lock that works across worker threads: Python's `threading.Lock` /
@@ -302,9 +304,10 @@ export class Lock implements MutexInterface {
   #handOver(turnstile: Turnstile): boolean {
     if (!heldByMe(this.#view, STATE)) return false;
     const id = Atomics.load(this.#view, ID);
-    if (this.#handOvers >= HAND_OVER_BURST && othersWaitFor(id)) {
+    // Looked at every HAND_OVER_BURST-th hand-over, so a wait published at any time is seen within that many.
+    if (this.#handOvers >= HAND_OVER_BURST) {
       this.#handOvers = 0;
-      return false;
+      if (othersWaitFor(id)) return false;
     }
     if (turnstile.handOver(1, 0) === 0) return false;
     this.#handOvers++;
@@ -356,7 +359,7 @@ export class Lock implements MutexInterface {
   acquire(options?: number | AcquireOptions): Promise<Releaser> {
     let parsed: ReturnType<typeof parseWait>;
     try {
-      parsed = parseWait(options, 'Lock.acquire');
+      parsed = options === undefined ? NO_OPTIONS : parseWait(options, 'Lock.acquire');
     } catch (err) {
       return Promise.reject(err);
     }
@@ -373,15 +376,24 @@ export class Lock implements MutexInterface {
       if (orderMode !== 'off') acquiredInOrder(Atomics.load(this.#view, ID), true);
       return Promise.resolve(this.#releaser());
     }
-    return turnstile.acquire(parsed, 1, 'Lock.acquire').then((died) => {
-      if (orderMode !== 'off') acquiredInOrder(Atomics.load(this.#view, ID), true);
-      if (died !== 0) throw ownerDied('Lock.acquire', died);
-      return this.#releaser();
-    });
+    return turnstile.acquire(parsed, 1, 'Lock.acquire', this.#granted);
   }
 
+  /** What a queued acquirer resolves to once the lock is taken (or handed over) for it. */
+  readonly #granted = (died: number): Releaser => {
+    if (orderMode !== 'off') acquiredInOrder(Atomics.load(this.#view, ID), true);
+    if (died !== 0) throw ownerDied('Lock.acquire', died);
+    return this.#releaser();
+  };
+
   #releaser(): Releaser {
-    return onceReleaser(() => this.release());
+    // onceReleaser's contract, written out: one closure per acquire instead of two.
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.release();
+    };
   }
 
   #turnstile(): Turnstile {

@@ -87,7 +87,7 @@ import {
   registerReviver,
 } from './internal/shared';
 import { currentThreadId } from './internal/thread';
-import { type Resource, type Turnstile, turnstileOf } from './internal/turnstile';
+import { type Resource, type Turnstile, tookOver, turnstileOf } from './internal/turnstile';
 import { assertCanBlock, checkTimeout, deadlineOf, mayBlock, waitAsync, waitSync } from './internal/wait';
 import type { AcquireOptions, Guard, MutexOptions, Releaser } from './options';
 
@@ -419,7 +419,7 @@ export class RLock implements MutexInterface {
       if (orderMode !== 'off') acquiredInOrder(Atomics.load(this.#view, ID), true);
       return Promise.resolve(this.#releaser());
     }
-    return turnstile.acquire(parsed, 1, 'RLock.acquire').then((died) => {
+    return turnstile.acquire(parsed, 1, 'RLock.acquire', tookOver).then((died) => {
       // A head that re-entered (the thread came to own the lock meanwhile) took no new hold.
       if (orderMode !== 'off' && this.#view[DEPTH] === 1) acquiredInOrder(Atomics.load(this.#view, ID), true);
       if (died !== 0) throw ownerDied('RLock.acquire', died);

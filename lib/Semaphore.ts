@@ -87,7 +87,7 @@ import {
   registerReviver,
 } from './internal/shared';
 import { currentThreadId } from './internal/thread';
-import { type Resource, type Turnstile, turnstileOf } from './internal/turnstile';
+import { neverTimesOut, type Resource, type Turnstile, turnstileOf } from './internal/turnstile';
 import {
   assertCanBlock,
   checkTimeout,
@@ -545,9 +545,10 @@ export class Semaphore implements SemaphoreInterface {
     const view = this.#view;
     let left = n;
     while (left > 0) {
-      if (this.#handOvers >= HAND_OVER_BURST && Atomics.load(view, WAITERS) > this.#localState().announced) {
+      // Looked at every HAND_OVER_BURST-th hand-over, so a wait announced at any time is seen within that many.
+      if (this.#handOvers >= HAND_OVER_BURST) {
         this.#handOvers = 0;
-        break;
+        if (Atomics.load(view, WAITERS) > this.#localState().announced) break;
       }
       // The value the acquirer is told: the value as if the permits had been added, before its take.
       const weight = turnstile.handOver(left, Atomics.load(view, VALUE) + left);
@@ -767,17 +768,22 @@ export class Semaphore implements SemaphoreInterface {
     } catch (err) {
       return Promise.reject(err);
     }
-    const { timeout } = parsed;
-    return turnstile
-      .enqueue(
-        parsed.priority,
-        weight,
-        parsed.deadline,
-        parsed.signal,
-        () => new TimeoutError(`${api}: timed out after ${timeout} ms`, timeout),
-      )
-      .then((previous) => [previous, this.#releaser(weight)]);
+    const { timeout, deadline } = parsed;
+    // No closure is made for what is not needed: the common acquire has no deadline and weight 1.
+    return turnstile.enqueue(
+      parsed.priority,
+      weight,
+      deadline,
+      parsed.signal,
+      deadline === Number.POSITIVE_INFINITY
+        ? neverTimesOut
+        : () => new TimeoutError(`${api}: timed out after ${timeout} ms`, timeout),
+      weight === 1 ? this.#grantedOne : (previous): [number, Releaser] => [previous, this.#releaser(weight)],
+    );
   }
+
+  /** What a queued acquirer of one permit resolves to once it is taken (or handed over) for it. */
+  readonly #grantedOne = (previous: number): [number, Releaser] => [previous, this.#releaser(1)];
 
   #releaser(weight: number): Releaser {
     // onceReleaser's contract, written out: one closure instead of two on the async fast path.
