@@ -41,7 +41,7 @@ import {
   tryLockOrTakeOver,
   UNLOCKED,
   unlock,
-  waitUnlocked,
+  waitUnlockedParsed,
 } from './internal/mutex';
 import {
   guardOf,
@@ -135,15 +135,22 @@ export class Lock implements MutexInterface {
   /**
    * Creates a new, unlocked lock in a fresh `SharedArrayBuffer`.
    *
-   * @param options - `{ name }`: the name shown in every thread's error messages about this lock.
-   * @throws TypeError for anything but an options object with a string `name`.
+   * @param options - `{ name, cancelError }`: the name shown in every thread's error messages about this
+   *   lock, and what {@link Lock.cancel} rejects with. A bare `Error` is taken as the `cancelError`, so that
+   *   `async-mutex`'s `new Mutex(cancelError)` works unchanged.
+   * @throws TypeError for anything but an options object with a string `name` and an `Error` `cancelError`,
+   *   or an `Error`.
    */
-  constructor(options?: MutexOptions);
+  constructor(options?: MutexOptions | Error);
   /** @internal Views the lock at `placement` (already initialized). */
   constructor(placed: typeof PLACED, placement: Placement);
-  constructor(options?: MutexOptions | typeof PLACED, placement?: Placement) {
+  constructor(options?: MutexOptions | Error | typeof PLACED, placement?: Placement) {
     if (options !== PLACED) {
-      const { name, cancelError } = parseMutexOptions(options, 'Lock');
+      // A bare Error is async-mutex's `new Mutex(cancelError)`: taken as the cancelError, not as options.
+      const { name, cancelError } =
+        options instanceof Error
+          ? { name: undefined, cancelError: options }
+          : parseMutexOptions(options, 'Lock');
       this.#cancelError = cancelError ?? E_CANCELED;
       placement = allocate(KIND);
       initMutex(new Int32Array(placement.buffer, placement.byteOffset, WORDS), STATE, NAME, 'Lock', name);
@@ -504,10 +511,14 @@ export class Lock implements MutexInterface {
 
   /**
    * Resolves once the lock is observed unlocked, without acquiring it (`async-mutex`'s `waitForUnlock`).
-   * Another thread may take the lock again right after; `priority` is accepted for `MutexInterface` and does
-   * not order these waiters.
+   * Another thread may take the lock again right after.
    *
-   * @param options - A priority (ignored), or `{ timeout, signal }`.
+   * The priority orders it against this thread's queued acquirers as in `async-mutex`: it resolves only when
+   * no acquirer of this thread with the same or a higher priority is queued (those go first), and a release
+   * that hands the lock to a queued acquirer of a *lower* priority resolves it first. Acquirers of other
+   * threads are not ordered against it.
+   *
+   * @param options - A priority (default 0), or `{ timeout, signal, priority }`.
    * @throws (rejects) {@link TimeoutError} or `signal.reason`.
    *
    * @example
@@ -518,7 +529,18 @@ export class Lock implements MutexInterface {
    * ```
    */
   waitForUnlock(options?: number | AcquireOptions): Promise<void> {
-    return waitUnlocked(this.#view, STATE, options, 'Lock.waitForUnlock');
+    const api = 'Lock.waitForUnlock';
+    let parsed: ReturnType<typeof parseWait>;
+    try {
+      parsed = parseWait(options, api);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const turnstile = this.#turnstile();
+    if (turnstile.isEmpty() && Atomics.load(this.#view, STATE) === UNLOCKED) return Promise.resolve();
+    return turnstile.waitForUnlock(parsed.priority, 1, parsed.signal, (signal, blocked) =>
+      waitUnlockedParsed(this.#view, STATE, parsed, api, signal, blocked),
+    );
   }
 
   /**

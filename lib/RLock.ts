@@ -65,7 +65,7 @@ import {
   tryLockOrTakeOver,
   UNLOCKED,
   unlock,
-  waitUnlocked,
+  waitUnlockedParsed,
 } from './internal/mutex';
 import {
   guardOf,
@@ -148,15 +148,22 @@ export class RLock implements MutexInterface {
   /**
    * Creates a new, unlocked reentrant lock in a fresh `SharedArrayBuffer`.
    *
-   * @param options - `{ name }`: the name shown in every thread's error messages about this lock.
-   * @throws TypeError for anything but an options object with a string `name`.
+   * @param options - `{ name, cancelError }`: the name shown in every thread's error messages about this
+   *   lock, and what {@link RLock.cancel} rejects with. A bare `Error` is taken as the `cancelError`, so that
+   *   `async-mutex`'s `new Mutex(cancelError)` works unchanged.
+   * @throws TypeError for anything but an options object with a string `name` and an `Error` `cancelError`,
+   *   or an `Error`.
    */
-  constructor(options?: MutexOptions);
+  constructor(options?: MutexOptions | Error);
   /** @internal Views the lock at `placement` (already initialized). */
   constructor(placed: typeof PLACED, placement: Placement);
-  constructor(options?: MutexOptions | typeof PLACED, placement?: Placement) {
+  constructor(options?: MutexOptions | Error | typeof PLACED, placement?: Placement) {
     if (options !== PLACED) {
-      const { name, cancelError } = parseMutexOptions(options, 'RLock');
+      // A bare Error is async-mutex's `new Mutex(cancelError)`: taken as the cancelError, not as options.
+      const { name, cancelError } =
+        options instanceof Error
+          ? { name: undefined, cancelError: options }
+          : parseMutexOptions(options, 'RLock');
       this.#cancelError = cancelError ?? E_CANCELED;
       placement = allocate(KIND);
       initMutex(new Int32Array(placement.buffer, placement.byteOffset, WORDS), STATE, NAME, 'RLock', name);
@@ -528,8 +535,12 @@ export class RLock implements MutexInterface {
 
   /**
    * Resolves once the lock is observed free, without acquiring it (`async-mutex`'s `waitForUnlock`). A thread
-   * that owns the lock waits too, until it has released it. `priority` is accepted for `MutexInterface` and
-   * does not order these waiters.
+   * that owns the lock waits too, until it has released it. The priority orders it against this thread's
+   * queued acquirers as in `async-mutex`: it resolves only when no acquirer of this thread with the same or a
+   * higher priority is queued (those go first).
+   *
+   * @param options - A priority (default 0), or `{ timeout, signal, priority }`.
+   * @throws (rejects) {@link TimeoutError} or `signal.reason`.
    *
    * @example
    * ```ts
@@ -538,7 +549,18 @@ export class RLock implements MutexInterface {
    * ```
    */
   waitForUnlock(options?: number | AcquireOptions): Promise<void> {
-    return waitUnlocked(this.#view, STATE, options, 'RLock.waitForUnlock');
+    const api = 'RLock.waitForUnlock';
+    let parsed: ReturnType<typeof parseWait>;
+    try {
+      parsed = parseWait(options, api);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const turnstile = this.#turnstile();
+    if (turnstile.isEmpty() && Atomics.load(this.#view, STATE) === UNLOCKED) return Promise.resolve();
+    return turnstile.waitForUnlock(parsed.priority, 1, parsed.signal, (signal, blocked) =>
+      waitUnlockedParsed(this.#view, STATE, parsed, api, signal, blocked),
+    );
   }
 
   /**

@@ -81,6 +81,7 @@ import {
   allocate,
   attach,
   defineKind,
+  describe,
   type Kind,
   keepClassName,
   type Placement,
@@ -99,7 +100,7 @@ import {
   waitSync,
   wake,
 } from './internal/wait';
-import type { AcquireOptions, Guard, Releaser } from './options';
+import type { AcquireOptions, Guard, Releaser, SemaphoreOptions } from './options';
 
 /** How many threads' scoped permits the table of a semaphore records at once. */
 const SCOPE_SLOTS = 32;
@@ -161,6 +162,29 @@ function namesOf(kind: Kind): Names {
 
 const SEMAPHORE_NAMES = namesOf(SEMAPHORE);
 const BOUNDED_NAMES = namesOf(BOUNDED);
+
+/**
+ * Parses the options of the constructor: `{ cancelError }`, or a bare `Error` as `async-mutex`'s
+ * `new Semaphore(value, cancelError)` takes it. Returns the cancel error (or undefined).
+ */
+function parseSemaphoreOptions(options: unknown, api: string): Error | undefined {
+  if (options === undefined || options instanceof Error) return options;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(
+      `${api}: options must be an object such as { cancelError }, or an Error, got ${describe(options)}`,
+    );
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== 'cancelError') {
+      throw new TypeError(`${api}: unknown option '${key}' (the only option is cancelError)`);
+    }
+  }
+  const { cancelError } = options as SemaphoreOptions;
+  if (cancelError !== undefined && !(cancelError instanceof Error)) {
+    throw new TypeError(`${api}: cancelError must be an Error, got ${describe(cancelError)}`);
+  }
+  return cancelError;
+}
 
 function describeNumber(value: unknown): string {
   return typeof value === 'number' ? String(value) : typeof value;
@@ -271,6 +295,7 @@ export class Semaphore implements SemaphoreInterface {
   readonly #limit: number;
   readonly #names: Names;
   #turnstileCache: Turnstile | undefined;
+  #cancelError: unknown = E_CANCELED;
   #local: Local | undefined;
   /** The table slot this thread used last (see "Permits of threads that die"). */
   #slotHint = 0;
@@ -284,18 +309,22 @@ export class Semaphore implements SemaphoreInterface {
    * Creates a semaphore with `value` permits in a fresh `SharedArrayBuffer`.
    *
    * @param value - The initial number of permits. Defaults to 1.
+   * @param options - `{ cancelError }`: what {@link Semaphore.cancel} rejects with. A bare `Error` is taken as
+   *   the `cancelError`, so that `async-mutex`'s `new Semaphore(value, cancelError)` works unchanged.
    * @throws RangeError when `value` is not an integer from 0 to 2³¹−1.
+   * @throws TypeError for options other than `{ cancelError }` with an `Error`, or an `Error`.
    */
-  constructor(value?: number);
+  constructor(value?: number, options?: SemaphoreOptions | Error);
   /** @internal Views the semaphore at `placement` (already initialized). */
   constructor(placement: Placement);
-  constructor(arg: number | Placement = 1) {
+  constructor(arg: number | Placement = 1, options?: SemaphoreOptions | Error) {
     const bounded = this instanceof BoundedSemaphore;
     this.#names = bounded ? BOUNDED_NAMES : SEMAPHORE_NAMES;
     let placement: Placement;
     if (typeof arg === 'object' && arg !== null) {
       placement = arg;
     } else {
+      this.#cancelError = parseSemaphoreOptions(options, this.#names.ctor) ?? E_CANCELED;
       const value = checkValue(arg, this.#names.ctor, MAX_VALUE, false);
       placement = allocate(bounded ? BOUNDED : SEMAPHORE);
       const view = new Int32Array(placement.buffer, placement.byteOffset, WORDS);
@@ -551,7 +580,8 @@ export class Semaphore implements SemaphoreInterface {
         if (Atomics.load(view, WAITERS) > this.#localState().announced) break;
       }
       // The value the acquirer is told: the value as if the permits had been added, before its take.
-      const weight = turnstile.handOver(left, Atomics.load(view, VALUE) + left);
+      const available = Atomics.load(view, VALUE) + left;
+      const weight = turnstile.handOver(left, available, available);
       if (weight === 0) break;
       left -= weight;
       this.#handOvers++;
@@ -942,11 +972,15 @@ export class Semaphore implements SemaphoreInterface {
 
   /**
    * Resolves once at least `weight` permits are observed available, without taking them
-   * (`async-mutex`'s `waitForUnlock`). Other threads may take them right after; `priority` is accepted for
-   * `SemaphoreInterface` and does not order these waiters.
+   * (`async-mutex`'s `waitForUnlock`). Other threads may take them right after.
+   *
+   * The priority orders it against this thread's queued acquirers as in `async-mutex`: it resolves only when
+   * no acquirer of this thread with the same or a higher priority is queued (those go first), and a release
+   * that hands permits to a queued acquirer of a *lower* priority resolves it first when `weight` permits were
+   * free at that instant. Acquirers of other threads are not ordered against it.
    *
    * @param weight - How many permits must be available. Defaults to 1.
-   * @param options - A priority (ignored), or `{ timeout, signal }`.
+   * @param options - A priority (default 0), or `{ timeout, signal, priority }`.
    * @throws (rejects) RangeError for a bad weight or options, {@link TimeoutError}, or `signal.reason`.
    *
    * @example
@@ -956,28 +990,41 @@ export class Semaphore implements SemaphoreInterface {
    * await sem.waitForUnlock(2); // resolves at once: both permits are free
    * ```
    */
-  async waitForUnlock(weight = 1, options?: number | AcquireOptions): Promise<void> {
+  waitForUnlock(weight = 1, options?: number | AcquireOptions): Promise<void> {
     const api = this.#names.waitForUnlock;
-    if (weight !== 1) checkWeight(weight, api, 'weight');
-    this.#checkReachable(weight, api);
-    const { deadline, signal, timeout } = parseWait(options, api);
-    if (signal?.aborted) throw signal.reason;
-    const waiter = this.#waiter();
-    const plan: WaitPlan = {
-      view: this.#view,
-      index: VALUE,
-      attempt: () => waiter.attempt(weight, false),
-      leave: () => waiter.leave(),
-      watchesDeaths: true,
-    };
-    if (!(await waitAsync(plan, deadline, signal))) {
-      throw new TimeoutError(`${api}: timed out after ${timeout} ms`, timeout);
+    let parsed: ReturnType<typeof parseWait>;
+    try {
+      if (weight !== 1) checkWeight(weight, api, 'weight');
+      this.#checkReachable(weight, api);
+      parsed = parseWait(options, api);
+    } catch (err) {
+      return Promise.reject(err);
     }
+    const { deadline, signal, timeout, priority } = parsed;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const turnstile = this.#turnstile();
+    if (turnstile.isEmpty() && Atomics.load(this.#view, VALUE) >= weight) return Promise.resolve();
+    // Returned as it is (not awaited in an async function), so that a hand-over resolves it before the acquirer.
+    return turnstile.waitForUnlock(priority, weight, signal, async (stop, blocked) => {
+      const waiter = this.#waiter();
+      const plan: WaitPlan = {
+        view: this.#view,
+        index: VALUE,
+        // While an acquirer of this thread that goes first is queued, no value is enough: announce and park.
+        attempt: () => waiter.attempt(blocked() ? Number.POSITIVE_INFINITY : weight, false),
+        leave: () => waiter.leave(),
+        watchesDeaths: true,
+      };
+      if (!(await waitAsync(plan, deadline, stop))) {
+        throw new TimeoutError(`${api}: timed out after ${timeout} ms`, timeout);
+      }
+    });
   }
 
   /**
-   * Rejects every pending async acquirer *of this thread* with `async-mutex`'s `E_CANCELED`, as
-   * `Semaphore.cancel()` does there. Holders, sync waiters and other threads' waiters are not affected.
+   * Rejects every pending async acquirer *of this thread* with `async-mutex`'s `E_CANCELED` (or the
+   * `cancelError` this handle was created with), as `Semaphore.cancel()` does there. Holders, sync waiters and
+   * other threads' waiters are not affected.
    *
    * @example
    * ```ts
@@ -990,7 +1037,7 @@ export class Semaphore implements SemaphoreInterface {
    * ```
    */
   cancel(): void {
-    this.#turnstile().cancel(E_CANCELED);
+    this.#turnstile().cancel(this.#cancelError);
   }
 }
 
@@ -1023,13 +1070,15 @@ export class BoundedSemaphore extends Semaphore {
    * Creates a bounded semaphore with `value` permits, which is also its bound, in a fresh `SharedArrayBuffer`.
    *
    * @param value - The initial number of permits and the most it may ever hold. Defaults to 1.
+   * @param options - `{ cancelError }` (or a bare `Error`), as for {@link Semaphore}.
    * @throws RangeError when `value` is not an integer from 0 to 2³¹−1.
+   * @throws TypeError for options other than `{ cancelError }` with an `Error`, or an `Error`.
    */
-  constructor(value?: number);
+  constructor(value?: number, options?: SemaphoreOptions | Error);
   /** @internal Views the semaphore at `placement` (already initialized). */
   constructor(placement: Placement);
-  constructor(arg: number | Placement = 1) {
-    super(arg as number);
+  constructor(arg: number | Placement = 1, options?: SemaphoreOptions | Error) {
+    super(arg as number, options);
   }
 
   /**

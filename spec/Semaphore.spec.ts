@@ -682,6 +682,68 @@ function describeSemaphore({ name, bounded, create, from }: Variant): void {
     }, 40_000);
   });
 
+  describe(`${name}: async-mutex's cancelError and waitForUnlock(weight, priority)`, () => {
+    it('cancel() rejects with the cancelError given as { cancelError } or as a bare Error; a clone uses E_CANCELED', async () => {
+      const first = new Error('first');
+      const second = new Error('second');
+      for (const [sem, expected] of [
+        [
+          bounded
+            ? new BoundedSemaphore(1, { cancelError: first })
+            : new Semaphore(1, { cancelError: first }),
+          first,
+        ],
+        [bounded ? new BoundedSemaphore(1, second) : new Semaphore(1, second), second],
+      ] as const) {
+        sem.tryAcquire();
+        const pending = sem.acquire();
+        sem.cancel();
+        await expect(pending).rejects.toBe(expected);
+        const clone = from(structuredClone(sem));
+        const other = clone.acquire();
+        clone.cancel();
+        await expect(other).rejects.toBe(E_CANCELED);
+        sem.release();
+      }
+      const Ctor = bounded ? BoundedSemaphore : Semaphore;
+      expect(() => new Ctor(1, { cancelError: 'no' as never })).toThrow(
+        new RegExp(`^${name}: cancelError must be an Error`),
+      );
+      expect(() => new Ctor(1, { cancel: new Error('x') } as never)).toThrow(
+        new RegExp(`^${name}: unknown option 'cancel'`),
+      );
+    });
+
+    it('a higher priority resolves at the hand-over, before the queued acquirer; the same or lower only after it', async () => {
+      const sem = create(2);
+      sem.tryAcquire(2);
+      const events: string[] = [];
+      const acquirer = sem.acquire(1, 1).then(([, release]) => {
+        events.push('acquired');
+        return release;
+      });
+      const high = sem.waitForUnlock(1, 2).then(() => events.push('high'));
+      const tooHeavy = sem
+        .waitForUnlock(2, { priority: 2, timeout: 10_000 })
+        .then(() => events.push('heavy'));
+      const same = sem.waitForUnlock(1, 1).then(() => events.push('same'));
+      await tick();
+      expect(events).toEqual([]);
+      sem.release(); // one permit: handed to the acquirer; `high` (weight 1) sees it free first, `heavy` does not
+      const release = await acquirer;
+      await high;
+      await tick();
+      await tick();
+      expect(events).toEqual(['high', 'acquired']);
+      release();
+      await same;
+      expect(events).toEqual(['high', 'acquired', 'same']);
+      sem.release();
+      await tooHeavy;
+      expect(events).toEqual(['high', 'acquired', 'same', 'heavy']);
+    });
+  });
+
   describe(`${name}: across worker threads`, () => {
     it('a release in the main thread wakes a worker blocked in acquireSync', async () => {
       const sem = create(1);

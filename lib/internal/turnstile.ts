@@ -81,9 +81,17 @@ class Entry {
   }
 }
 
+/** A pending `waitForUnlock` of this thread (see {@link Turnstile.waitForUnlock}). */
+interface UnlockWaiter {
+  readonly priority: number;
+  readonly weight: number;
+  wake(): void;
+}
+
 export class Turnstile {
   readonly #resource: Resource;
   readonly #entries: Entry[] = [];
+  readonly #unlockWaiters: UnlockWaiter[] = [];
   readonly #plan: WaitPlan;
   #serving = false;
   #kick: AbortController | undefined;
@@ -125,9 +133,11 @@ export class Turnstile {
    * units for the head and is about to hand them over itself. The caller decides whether a hand-over is fair
    * to other threads.
    */
-  handOver(weight: number, result: number): number {
+  handOver(weight: number, result: number, available = weight): number {
     const head = this.#entries[0];
     if (!head || head.weight > weight || this.#takenFor !== undefined) return 0;
+    // At this instant the units are free: waitForUnlock callers of a higher priority than the head see them.
+    if (this.#unlockWaiters.length > 0) this.#wakeUnlockWaiters(head.priority, available);
     this.#entries.shift();
     head.detach();
     head.settle(result);
@@ -173,6 +183,62 @@ export class Turnstile {
     const timeoutError =
       parsed.deadline === Number.POSITIVE_INFINITY ? neverTimesOut : () => timedOut(api, parsed.timeout);
     return this.enqueue(parsed.priority, weight, parsed.deadline, parsed.signal, timeoutError, finish);
+  }
+
+  /**
+   * `waitForUnlock(priority)` as `async-mutex` orders it: resolves once `weight` units are free and no queued
+   * acquirer of this thread has a priority at least `priority` (those go first); a waiter of a higher priority
+   * than the head is also resolved by a hand-over to the head, at which the units are free for an instant.
+   * `wait(signal, blocked)` waits on the shared word until the units are observed free while `blocked()` is
+   * false, rejecting with `signal.reason` when aborted.
+   */
+  waitForUnlock(
+    priority: number,
+    weight: number,
+    signal: AbortSignal | undefined,
+    wait: (signal: AbortSignal, blocked: () => boolean) => Promise<void>,
+  ): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const blocked = (): boolean => {
+      const head = this.#entries[0];
+      return head !== undefined && head.priority >= priority;
+    };
+    const stop = new AbortController();
+    const onAbort = (): void => stop.abort(signal!.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    return new Promise<void>((resolve, reject) => {
+      const waiter: UnlockWaiter = {
+        priority,
+        weight,
+        wake: () => {
+          done();
+          resolve();
+          stop.abort(); // ends the shared wait; its rejection comes after the resolve and changes nothing
+        },
+      };
+      const done = (): void => {
+        const at = this.#unlockWaiters.indexOf(waiter);
+        if (at >= 0) this.#unlockWaiters.splice(at, 1);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      this.#unlockWaiters.push(waiter);
+      wait(stop.signal, blocked).then(
+        () => {
+          done();
+          resolve();
+        },
+        (err) => {
+          done();
+          reject(err);
+        },
+      );
+    });
+  }
+
+  #wakeUnlockWaiters(headPriority: number, available: number): void {
+    for (const waiter of [...this.#unlockWaiters]) {
+      if (waiter.priority > headPriority && waiter.weight <= available) waiter.wake();
+    }
   }
 
   /** Rejects every queued acquirer of this thread with `reason` (async-mutex's `cancel()`). */
