@@ -160,6 +160,9 @@ function namesOf(kind: Kind): Names {
   };
 }
 
+/** Marks the internal constructor call that views existing memory (not reachable by accident). */
+const PLACED: unique symbol = Symbol('Semaphore.placed');
+
 const SEMAPHORE_NAMES = namesOf(SEMAPHORE);
 const BOUNDED_NAMES = namesOf(BOUNDED);
 
@@ -311,21 +314,26 @@ export class Semaphore implements SemaphoreInterface {
    * @param value - The initial number of permits. Defaults to 1.
    * @param options - `{ cancelError }`: what {@link Semaphore.cancel} rejects with. A bare `Error` is taken as
    *   the `cancelError`, so that `async-mutex`'s `new Semaphore(value, cancelError)` works unchanged.
+   * @throws TypeError when `value` is not a number (Python's `Semaphore('2')` is a `TypeError` too).
    * @throws RangeError when `value` is not an integer from 0 to 2³¹−1.
    * @throws TypeError for options other than `{ cancelError }` with an `Error`, or an `Error`.
    */
   constructor(value?: number, options?: SemaphoreOptions | Error);
   /** @internal Views the semaphore at `placement` (already initialized). */
-  constructor(placement: Placement);
-  constructor(arg: number | Placement = 1, options?: SemaphoreOptions | Error) {
+  constructor(placed: typeof PLACED, placement: Placement);
+  constructor(arg: number | typeof PLACED = 1, options?: SemaphoreOptions | Error | Placement) {
     const bounded = this instanceof BoundedSemaphore;
     this.#names = bounded ? BOUNDED_NAMES : SEMAPHORE_NAMES;
     let placement: Placement;
-    if (typeof arg === 'object' && arg !== null) {
-      placement = arg;
+    if (arg === PLACED) {
+      placement = options as Placement;
     } else {
-      this.#cancelError = parseSemaphoreOptions(options, this.#names.ctor) ?? E_CANCELED;
-      const value = checkValue(arg, this.#names.ctor, MAX_VALUE, false);
+      const api = this.#names.ctor;
+      if (typeof arg !== 'number') {
+        throw new TypeError(`${api}: value must be a number (a non-negative integer), got ${describe(arg)}`);
+      }
+      const value = checkValue(arg, api, MAX_VALUE, false);
+      this.#cancelError = parseSemaphoreOptions(options, api) ?? E_CANCELED;
       placement = allocate(bounded ? BOUNDED : SEMAPHORE);
       const view = new Int32Array(placement.buffer, placement.byteOffset, WORDS);
       // Written before the handle can reach another thread (structured clone happens after the constructor).
@@ -354,7 +362,7 @@ export class Semaphore implements SemaphoreInterface {
    * ```
    */
   static from(received: unknown): Semaphore {
-    return new Semaphore(attach(SEMAPHORE, received));
+    return new Semaphore(PLACED, attach(SEMAPHORE, received));
   }
 
   /**
@@ -1076,9 +1084,10 @@ export class BoundedSemaphore extends Semaphore {
    */
   constructor(value?: number, options?: SemaphoreOptions | Error);
   /** @internal Views the semaphore at `placement` (already initialized). */
-  constructor(placement: Placement);
-  constructor(arg: number | Placement = 1, options?: SemaphoreOptions | Error) {
-    super(arg as number, options);
+  constructor(placed: typeof PLACED, placement: Placement);
+  constructor(arg: number | typeof PLACED = 1, options?: SemaphoreOptions | Error | Placement) {
+    // Both overloads of the base: the arguments pass through as they came.
+    super(arg as number, options as SemaphoreOptions);
   }
 
   /**
@@ -1096,7 +1105,7 @@ export class BoundedSemaphore extends Semaphore {
    * ```
    */
   static override from(received: unknown): BoundedSemaphore {
-    return new BoundedSemaphore(attach(BOUNDED, received));
+    return new BoundedSemaphore(PLACED, attach(BOUNDED, received));
   }
 }
 

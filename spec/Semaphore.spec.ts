@@ -70,10 +70,30 @@ function describeSemaphore({ name, bounded, create, from }: Variant): void {
       },
     );
 
-    it('rejects a non-number value with a RangeError', () => {
-      expect(() => create('2' as unknown as number)).toThrow(
-        /value must be a non-negative integer.*got string/,
-      );
+    it('rejects a non-number value with a TypeError that names the constructor (as Python does)', () => {
+      for (const value of ['2', null, {}, { value: 1 }, [1], 1n, true]) {
+        expect(() => create(value as unknown as number)).toThrow(TypeError);
+        expect(() => create(value as unknown as number)).toThrow(
+          new RegExp(`^${name}: value must be a number \\(a non-negative integer\\), got `),
+        );
+      }
+    });
+
+    it('rejects options it does not take with a TypeError that names the constructor', () => {
+      const Ctor = bounded ? BoundedSemaphore : Semaphore;
+      for (const options of [1, 'x', null, [], true, { name: 'x' }, { cancelError: 'no' }]) {
+        expect(() => new Ctor(1, options as never)).toThrow(TypeError);
+        expect(() => new Ctor(1, options as never)).toThrow(new RegExp(`^${name}: `));
+      }
+    });
+
+    it('cannot be made to view arbitrary memory by accident: a placement-like object is a TypeError', () => {
+      const Ctor = bounded ? BoundedSemaphore : Semaphore;
+      const placementLike = { buffer: new SharedArrayBuffer(1024), byteOffset: 0 };
+      expect(() => new Ctor(placementLike as never)).toThrow(TypeError);
+      expect(() => new Ctor(Symbol('Semaphore.placed') as never, placementLike as never)).toThrow(TypeError);
+      const other = create(2);
+      expect(() => new Ctor(other as never)).toThrow(new RegExp(`^${name}: value must be a number`));
     });
 
     it(`reports its bound: ${bounded ? 'the initial value' : '2³¹−1'}`, () => {
