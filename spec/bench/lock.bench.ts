@@ -6,7 +6,7 @@
 import { MessageChannel } from 'node:worker_threads';
 import { Semaphore as AsyncSemaphore, Mutex } from 'async-mutex';
 import { Lock, RLock, Semaphore } from '../../lib/index';
-import { type Bench, median, nsPerOp, nsPerOpAsync, sampledRow, workerResult } from './harness';
+import { type Bench, nsPerOp, nsPerOpAsync, sampledRow, workerResult } from './harness';
 
 /** The ceiling of an uncontended acquire + release: a raw compare-exchange and store on `raw[1]`, in ns. */
 export function rawPairNs(raw: Int32Array): number {
@@ -213,34 +213,72 @@ export default async function lockBench(bench: Bench): Promise<void> {
     await Promise.all([a.terminate(), b.terminate()]);
     return result.nsPerRoundTrip;
   };
+  const pingRuns: Record<'raw' | 'lock' | 'post', number[]> = { raw: [], lock: [], post: [] };
+  for (let round = 0; round < 3; round++) {
+    for (const mode of ['raw', 'lock', 'post'] as const) pingRuns[mode].push(await pingPong(mode));
+  }
   bench.section(
-    `Hand-over between two workers (round trip, ${rounds} rounds)`,
+    `Hand-over between two workers (round trip, ${rounds} rounds, median of 3 runs)`,
     [
-      { name: 'raw Atomics.wait/notify', value: await pingPong('raw'), unit: 'ns/rt', lowerIsBetter: true },
-      {
-        name: 'Lock (release / acquireSync)',
-        value: await pingPong('lock'),
-        unit: 'ns/rt',
-        lowerIsBetter: true,
-      },
-      { name: 'postMessage', value: await pingPong('post'), unit: 'ns/rt', lowerIsBetter: true },
+      sampledRow('raw Atomics.wait/notify', pingRuns.raw, 'ns/rt', true),
+      sampledRow('Lock (release / acquireSync)', pingRuns.lock, 'ns/rt', true),
+      sampledRow('postMessage', pingRuns.post, 'ns/rt', true),
     ],
     {
       baseline: 'raw Atomics.wait/notify',
-      target: 'Lock within 1.5× of raw wait/notify and faster than postMessage',
+      target: 'Lock at most 0.5× raw wait/notify (issue 12) without burning a core while idle (next section)',
     },
   );
 
+  // What a waiter costs while nobody hands over: a worker blocked in Lock.acquireSync (or a raw Atomics.wait)
+  // for `idleMs`; the figure is the process's CPU time in that window (the bench's own thread sleeps in a timer).
+  const idleMs = 300;
+  const idleCpu = async (mode: 'lock' | 'raw'): Promise<number> => {
+    const lock = new Lock();
+    lock.tryAcquire();
+    const word = new SharedArrayBuffer(4);
+    const worker = bench.worker('lock-idle', { mode, lock, word });
+    await new Promise<void>((resolve) => worker.once('message', () => resolve()));
+    await new Promise((r) => setTimeout(r, 50)); // it is parked by now
+    const before = process.cpuUsage();
+    await new Promise((r) => setTimeout(r, idleMs));
+    const used = process.cpuUsage(before);
+    lock.release();
+    Atomics.store(new Int32Array(word), 0, 1);
+    Atomics.notify(new Int32Array(word), 0);
+    await workerResult(worker);
+    await worker.terminate();
+    return (used.user + used.system) / 1000 / (idleMs / 1000); // CPU ms per second of waiting
+  };
+  const idleRaw: number[] = [];
+  const idleLock: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    idleRaw.push(await idleCpu('raw'));
+    idleLock.push(await idleCpu('lock'));
+  }
+  bench.section(
+    `An idle waiter: CPU time of the process while one worker waits ${idleMs} ms (3 runs)`,
+    [
+      sampledRow('raw Atomics.wait', idleRaw, 'ms CPU/s', true),
+      sampledRow('Lock.acquireSync', idleLock, 'ms CPU/s', true),
+    ],
+    { baseline: 'raw Atomics.wait', target: 'a waiter nobody wakes burns no core (issue 12)' },
+  );
+
   // Two workers contending. One run is at the mercy of the scheduler (whether one thread gets to run alone for
-  // a while), so the two mutexes take turns for several rounds and the medians are compared.
+  // a while), so the mutexes take turns for several rounds; every run is kept (min / median / max, and the
+  // paired ratio of each run to the futex run next to it).
   const iterations = 1_000_000;
-  const contend = async (mode: 'lock' | 'futex'): Promise<number> => {
+  type ContendMode = 'futex' | 'lock' | 'rlock' | 'semaphore';
+  const contend = async (mode: ContendMode): Promise<number> => {
     const data = {
       mode,
       iterations,
       start: new SharedArrayBuffer(4),
       counter: new SharedArrayBuffer(4),
       lock: new Lock(),
+      rlock: new RLock(),
+      semaphore: new Semaphore(1),
       word: new SharedArrayBuffer(4),
     };
     const workers = [bench.worker('lock-contend', data), bench.worker('lock-contend', data)];
@@ -250,18 +288,19 @@ export default async function lockBench(bench: Bench): Promise<void> {
     await Promise.all(workers.map((w) => w.terminate()));
     return (2 * iterations) / (Math.max(...results.map((r) => r.ms)) / 1000);
   };
-  const futexRuns: number[] = [];
-  const lockRuns: number[] = [];
+  const contendModes: [ContendMode, string][] = [
+    ['futex', 'raw 3-state futex mutex'],
+    ['lock', 'Lock.acquireSync + release'],
+    ['rlock', 'RLock.acquireSync + release'],
+    ['semaphore', 'Semaphore(1).acquireSync + release'],
+  ];
+  const contendRuns = new Map<ContendMode, number[]>(contendModes.map(([mode]) => [mode, []]));
   for (let round = 0; round < 5; round++) {
-    futexRuns.push(await contend('futex'));
-    lockRuns.push(await contend('lock'));
+    for (const [mode] of contendModes) contendRuns.get(mode)!.push(await contend(mode));
   }
   bench.section(
     `Two workers contending for one lock (${iterations} acquire/release each, median of 5 runs)`,
-    [
-      { name: 'raw 3-state futex mutex', value: median(futexRuns), unit: 'ops/s', lowerIsBetter: false },
-      { name: 'Lock.acquireSync + release', value: median(lockRuns), unit: 'ops/s', lowerIsBetter: false },
-    ],
-    { baseline: 'raw 3-state futex mutex', target: 'no worse than the raw futex mutex' },
+    contendModes.map(([mode, name]) => sampledRow(name, contendRuns.get(mode)!, 'ops/s', false)),
+    { baseline: 'raw 3-state futex mutex', target: 'within 1.2× of the raw futex mutex (issue 12)' },
   );
 }
