@@ -41,7 +41,7 @@ import {
   tryLockOrTakeOver,
   UNLOCKED,
   unlock,
-  waitUnlockedParsed,
+  waitForUnlockOrdered,
 } from './internal/mutex';
 import {
   guardOf,
@@ -529,18 +529,7 @@ export class Lock implements MutexInterface {
    * ```
    */
   waitForUnlock(options?: number | AcquireOptions): Promise<void> {
-    const api = 'Lock.waitForUnlock';
-    let parsed: ReturnType<typeof parseWait>;
-    try {
-      parsed = parseWait(options, api);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    const turnstile = this.#turnstile();
-    if (turnstile.isEmpty() && Atomics.load(this.#view, STATE) === UNLOCKED) return Promise.resolve();
-    return turnstile.waitForUnlock(parsed.priority, 1, parsed.signal, (signal, blocked) =>
-      waitUnlockedParsed(this.#view, STATE, parsed, api, signal, blocked),
-    );
+    return waitForUnlockOrdered(this.#view, STATE, this.#turnstile(), options, 'Lock.waitForUnlock');
   }
 
   /**

@@ -51,6 +51,7 @@ import { deadlockError, newLockId, registerName, releasedContended, WaitSlot, wr
 import { type ParsedWait, parseWait, timedOut } from './options';
 import { isDead } from './registry';
 import { currentThreadId } from './thread';
+import type { Turnstile } from './turnstile';
 import { SPIN_LIMIT, type WaitPlan, waitAsync, wake } from './wait';
 
 export const UNLOCKED = 0; // free
@@ -283,10 +284,31 @@ export async function waitUnlocked(
 }
 
 /**
- * {@link waitUnlocked} with parsed options, for `Lock`/`RLock.waitForUnlock`: `signal` replaces the parsed
- * one, and `blocked` as for {@link unlockedPlan}.
+ * `Lock`/`RLock.waitForUnlock(options)`: resolves at once when the word is free and nobody of this thread is
+ * queued, else waits in the thread's turnstile, ordered against its queued acquirers by priority as
+ * `async-mutex` does (see `Turnstile.waitForUnlock`). Bad options reject.
  */
-export async function waitUnlockedParsed(
+export function waitForUnlockOrdered(
+  view: Int32Array,
+  index: number,
+  turnstile: Turnstile,
+  options: number | AcquireOptions | undefined,
+  api: string,
+): Promise<void> {
+  let parsed: ParsedWait;
+  try {
+    parsed = parseWait(options, api);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  if (turnstile.isEmpty() && Atomics.load(view, index) === UNLOCKED) return Promise.resolve();
+  return turnstile.waitForUnlock(parsed.priority, 1, parsed.signal, (signal, blocked) =>
+    waitUnlockedParsed(view, index, parsed, api, signal, blocked),
+  );
+}
+
+/** {@link waitUnlocked} with parsed options: `signal` replaces the parsed one, `blocked` as for {@link unlockedPlan}. */
+async function waitUnlockedParsed(
   view: Int32Array,
   index: number,
   parsed: ParsedWait,
