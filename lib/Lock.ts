@@ -41,12 +41,11 @@ import {
   tryLockOrTakeOver,
   UNLOCKED,
   unlock,
-  waitUnlocked,
+  waitForUnlockOrdered,
 } from './internal/mutex';
 import {
   guardOf,
   holdSync,
-  onceReleaser,
   ownerDied,
   parseMutexOptions,
   parseWait,
@@ -78,6 +77,9 @@ const PLACED: unique symbol = Symbol('Lock.placed');
 
 /** Hand-overs in a row to this thread's own waiters while another thread waits (see `Lock.release`). */
 const HAND_OVER_BURST = 8;
+
+/** `acquire()` without options, parsed once: the common call allocates nothing for them. */
+const NO_OPTIONS = parseWait(undefined, 'Lock.acquire');
 
 /**
  * A mutual-exclusion lock that works across worker threads: Python's `threading.Lock` /
@@ -133,15 +135,22 @@ export class Lock implements MutexInterface {
   /**
    * Creates a new, unlocked lock in a fresh `SharedArrayBuffer`.
    *
-   * @param options - `{ name }`: the name shown in every thread's error messages about this lock.
-   * @throws TypeError for anything but an options object with a string `name`.
+   * @param options - `{ name, cancelError }`: the name shown in every thread's error messages about this
+   *   lock, and what {@link Lock.cancel} rejects with. A bare `Error` is taken as the `cancelError`, so that
+   *   `async-mutex`'s `new Mutex(cancelError)` works unchanged.
+   * @throws TypeError for anything but an options object with a string `name` and an `Error` `cancelError`,
+   *   or an `Error`.
    */
-  constructor(options?: MutexOptions);
+  constructor(options?: MutexOptions | Error);
   /** @internal Views the lock at `placement` (already initialized). */
   constructor(placed: typeof PLACED, placement: Placement);
-  constructor(options?: MutexOptions | typeof PLACED, placement?: Placement) {
+  constructor(options?: MutexOptions | Error | typeof PLACED, placement?: Placement) {
     if (options !== PLACED) {
-      const { name, cancelError } = parseMutexOptions(options, 'Lock');
+      // A bare Error is async-mutex's `new Mutex(cancelError)`: taken as the cancelError, not as options.
+      const { name, cancelError } =
+        options instanceof Error
+          ? { name: undefined, cancelError: options }
+          : parseMutexOptions(options, 'Lock');
       this.#cancelError = cancelError ?? E_CANCELED;
       placement = allocate(KIND);
       initMutex(new Int32Array(placement.buffer, placement.byteOffset, WORDS), STATE, NAME, 'Lock', name);
@@ -302,11 +311,12 @@ export class Lock implements MutexInterface {
   #handOver(turnstile: Turnstile): boolean {
     if (!heldByMe(this.#view, STATE)) return false;
     const id = Atomics.load(this.#view, ID);
-    if (this.#handOvers >= HAND_OVER_BURST && othersWaitFor(id)) {
+    // Looked at every HAND_OVER_BURST-th hand-over, so a wait published at any time is seen within that many.
+    if (this.#handOvers >= HAND_OVER_BURST) {
       this.#handOvers = 0;
-      return false;
+      if (othersWaitFor(id)) return false;
     }
-    if (!turnstile.handOver(1)) return false;
+    if (turnstile.handOver(1, 0) === 0) return false;
     this.#handOvers++;
     if (orderMode !== 'off') releasedInOrder(id);
     return true;
@@ -356,7 +366,7 @@ export class Lock implements MutexInterface {
   acquire(options?: number | AcquireOptions): Promise<Releaser> {
     let parsed: ReturnType<typeof parseWait>;
     try {
-      parsed = parseWait(options, 'Lock.acquire');
+      parsed = options === undefined ? NO_OPTIONS : parseWait(options, 'Lock.acquire');
     } catch (err) {
       return Promise.reject(err);
     }
@@ -373,15 +383,24 @@ export class Lock implements MutexInterface {
       if (orderMode !== 'off') acquiredInOrder(Atomics.load(this.#view, ID), true);
       return Promise.resolve(this.#releaser());
     }
-    return turnstile.acquire(parsed, 1, 'Lock.acquire').then((died) => {
-      if (orderMode !== 'off') acquiredInOrder(Atomics.load(this.#view, ID), true);
-      if (died !== 0) throw ownerDied('Lock.acquire', died);
-      return this.#releaser();
-    });
+    return turnstile.acquire(parsed, 1, 'Lock.acquire', this.#granted);
   }
 
+  /** What a queued acquirer resolves to once the lock is taken (or handed over) for it. */
+  readonly #granted = (died: number): Releaser => {
+    if (orderMode !== 'off') acquiredInOrder(Atomics.load(this.#view, ID), true);
+    if (died !== 0) throw ownerDied('Lock.acquire', died);
+    return this.#releaser();
+  };
+
   #releaser(): Releaser {
-    return onceReleaser(() => this.release());
+    // onceReleaser's contract, written out: one closure per acquire instead of two.
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.release();
+    };
   }
 
   #turnstile(): Turnstile {
@@ -492,10 +511,14 @@ export class Lock implements MutexInterface {
 
   /**
    * Resolves once the lock is observed unlocked, without acquiring it (`async-mutex`'s `waitForUnlock`).
-   * Another thread may take the lock again right after; `priority` is accepted for `MutexInterface` and does
-   * not order these waiters.
+   * Another thread may take the lock again right after.
    *
-   * @param options - A priority (ignored), or `{ timeout, signal }`.
+   * The priority orders it against this thread's queued acquirers as in `async-mutex`: it resolves only when
+   * no acquirer of this thread with the same or a higher priority is queued (those go first), and a release
+   * that hands the lock to a queued acquirer of a *lower* priority resolves it first. Acquirers of other
+   * threads are not ordered against it.
+   *
+   * @param options - A priority (default 0), or `{ timeout, signal, priority }`.
    * @throws (rejects) {@link TimeoutError} or `signal.reason`.
    *
    * @example
@@ -506,7 +529,7 @@ export class Lock implements MutexInterface {
    * ```
    */
   waitForUnlock(options?: number | AcquireOptions): Promise<void> {
-    return waitUnlocked(this.#view, STATE, options, 'Lock.waitForUnlock');
+    return waitForUnlockOrdered(this.#view, STATE, this.#turnstile(), options, 'Lock.waitForUnlock');
   }
 
   /**

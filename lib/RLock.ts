@@ -65,7 +65,7 @@ import {
   tryLockOrTakeOver,
   UNLOCKED,
   unlock,
-  waitUnlocked,
+  waitForUnlockOrdered,
 } from './internal/mutex';
 import {
   guardOf,
@@ -87,7 +87,7 @@ import {
   registerReviver,
 } from './internal/shared';
 import { currentThreadId } from './internal/thread';
-import { type Resource, type Turnstile, turnstileOf } from './internal/turnstile';
+import { type Resource, type Turnstile, tookOver, turnstileOf } from './internal/turnstile';
 import { assertCanBlock, checkTimeout, deadlineOf, mayBlock, waitAsync, waitSync } from './internal/wait';
 import type { AcquireOptions, Guard, MutexOptions, Releaser } from './options';
 
@@ -148,15 +148,22 @@ export class RLock implements MutexInterface {
   /**
    * Creates a new, unlocked reentrant lock in a fresh `SharedArrayBuffer`.
    *
-   * @param options - `{ name }`: the name shown in every thread's error messages about this lock.
-   * @throws TypeError for anything but an options object with a string `name`.
+   * @param options - `{ name, cancelError }`: the name shown in every thread's error messages about this
+   *   lock, and what {@link RLock.cancel} rejects with. A bare `Error` is taken as the `cancelError`, so that
+   *   `async-mutex`'s `new Mutex(cancelError)` works unchanged.
+   * @throws TypeError for anything but an options object with a string `name` and an `Error` `cancelError`,
+   *   or an `Error`.
    */
-  constructor(options?: MutexOptions);
+  constructor(options?: MutexOptions | Error);
   /** @internal Views the lock at `placement` (already initialized). */
   constructor(placed: typeof PLACED, placement: Placement);
-  constructor(options?: MutexOptions | typeof PLACED, placement?: Placement) {
+  constructor(options?: MutexOptions | Error | typeof PLACED, placement?: Placement) {
     if (options !== PLACED) {
-      const { name, cancelError } = parseMutexOptions(options, 'RLock');
+      // A bare Error is async-mutex's `new Mutex(cancelError)`: taken as the cancelError, not as options.
+      const { name, cancelError } =
+        options instanceof Error
+          ? { name: undefined, cancelError: options }
+          : parseMutexOptions(options, 'RLock');
       this.#cancelError = cancelError ?? E_CANCELED;
       placement = allocate(KIND);
       initMutex(new Int32Array(placement.buffer, placement.byteOffset, WORDS), STATE, NAME, 'RLock', name);
@@ -419,7 +426,7 @@ export class RLock implements MutexInterface {
       if (orderMode !== 'off') acquiredInOrder(Atomics.load(this.#view, ID), true);
       return Promise.resolve(this.#releaser());
     }
-    return turnstile.acquire(parsed, 1, 'RLock.acquire').then((died) => {
+    return turnstile.acquire(parsed, 1, 'RLock.acquire', tookOver).then((died) => {
       // A head that re-entered (the thread came to own the lock meanwhile) took no new hold.
       if (orderMode !== 'off' && this.#view[DEPTH] === 1) acquiredInOrder(Atomics.load(this.#view, ID), true);
       if (died !== 0) throw ownerDied('RLock.acquire', died);
@@ -528,8 +535,12 @@ export class RLock implements MutexInterface {
 
   /**
    * Resolves once the lock is observed free, without acquiring it (`async-mutex`'s `waitForUnlock`). A thread
-   * that owns the lock waits too, until it has released it. `priority` is accepted for `MutexInterface` and
-   * does not order these waiters.
+   * that owns the lock waits too, until it has released it. The priority orders it against this thread's
+   * queued acquirers as in `async-mutex`: it resolves only when no acquirer of this thread with the same or a
+   * higher priority is queued (those go first).
+   *
+   * @param options - A priority (default 0), or `{ timeout, signal, priority }`.
+   * @throws (rejects) {@link TimeoutError} or `signal.reason`.
    *
    * @example
    * ```ts
@@ -538,7 +549,7 @@ export class RLock implements MutexInterface {
    * ```
    */
   waitForUnlock(options?: number | AcquireOptions): Promise<void> {
-    return waitUnlocked(this.#view, STATE, options, 'RLock.waitForUnlock');
+    return waitForUnlockOrdered(this.#view, STATE, this.#turnstile(), options, 'RLock.waitForUnlock');
   }
 
   /**

@@ -81,13 +81,14 @@ import {
   allocate,
   attach,
   defineKind,
+  describe,
   type Kind,
   keepClassName,
   type Placement,
   registerReviver,
 } from './internal/shared';
 import { currentThreadId } from './internal/thread';
-import { type Resource, type Turnstile, turnstileOf } from './internal/turnstile';
+import { neverTimesOut, type Resource, type Turnstile, turnstileOf } from './internal/turnstile';
 import {
   assertCanBlock,
   checkTimeout,
@@ -99,7 +100,7 @@ import {
   waitSync,
   wake,
 } from './internal/wait';
-import type { AcquireOptions, Guard, Releaser } from './options';
+import type { AcquireOptions, Guard, Releaser, SemaphoreOptions } from './options';
 
 /** How many threads' scoped permits the table of a semaphore records at once. */
 const SCOPE_SLOTS = 32;
@@ -159,8 +160,34 @@ function namesOf(kind: Kind): Names {
   };
 }
 
+/** Marks the internal constructor call that views existing memory (not reachable by accident). */
+const PLACED: unique symbol = Symbol('Semaphore.placed');
+
 const SEMAPHORE_NAMES = namesOf(SEMAPHORE);
 const BOUNDED_NAMES = namesOf(BOUNDED);
+
+/**
+ * Parses the options of the constructor: `{ cancelError }`, or a bare `Error` as `async-mutex`'s
+ * `new Semaphore(value, cancelError)` takes it. Returns the cancel error (or undefined).
+ */
+function parseSemaphoreOptions(options: unknown, api: string): Error | undefined {
+  if (options === undefined || options instanceof Error) return options;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(
+      `${api}: options must be an object such as { cancelError }, or an Error, got ${describe(options)}`,
+    );
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== 'cancelError') {
+      throw new TypeError(`${api}: unknown option '${key}' (the only option is cancelError)`);
+    }
+  }
+  const { cancelError } = options as SemaphoreOptions;
+  if (cancelError !== undefined && !(cancelError instanceof Error)) {
+    throw new TypeError(`${api}: cancelError must be an Error, got ${describe(cancelError)}`);
+  }
+  return cancelError;
+}
 
 function describeNumber(value: unknown): string {
   return typeof value === 'number' ? String(value) : typeof value;
@@ -197,8 +224,19 @@ function checkValue(value: unknown, api: string, limit: number, bounded: boolean
 /** `acquire()` without options: parsed once, so that the common call allocates nothing for them. */
 const NO_OPTIONS = parseWait(undefined, 'Semaphore.acquire');
 
-/** Previous values taken by each thread-local turnstile, in the order its acquirers were handed their permits. */
-const takenValues = new WeakMap<Turnstile, number[]>();
+/** Hand-overs in a row to this thread's own waiters while another thread waits (see `Semaphore.release`). */
+const HAND_OVER_BURST = 8;
+
+/**
+ * What one thread knows about its own waits on one semaphore (shared by its handles, like the turnstile):
+ * how many of the waits announced in WAITERS are this thread's, so that `release` can tell whether another
+ * thread waits.
+ */
+interface Local {
+  announced: number;
+}
+
+const locals = new WeakMap<Turnstile, Local>();
 
 /**
  * A counting semaphore that works across worker threads: Python's `threading.Semaphore` /
@@ -220,7 +258,10 @@ const takenValues = new WeakMap<Turnstile, number[]>();
  *
  * Order: the async acquirers of one thread are served by priority, then FIFO, and a heavy head is not
  * overtaken by lighter acquirers of the same thread; threads (and sync acquirers) are not ordered against each
- * other.
+ * other. A release in a thread whose own async acquirers are queued hands the permits straight to them (they
+ * stay taken, and the acquirer resumes in a microtask, as with `async-mutex`); while another thread is known to
+ * wait, at most 8 hand-overs happen in a row before a release goes through the shared value (see
+ * {@link Semaphore.release}).
  *
  * Pass it to a worker in `workerData` or `postMessage` and rebuild it there with {@link Semaphore.from} or
  * {@link revive}.
@@ -257,8 +298,12 @@ export class Semaphore implements SemaphoreInterface {
   readonly #limit: number;
   readonly #names: Names;
   #turnstileCache: Turnstile | undefined;
+  #cancelError: unknown = E_CANCELED;
+  #local: Local | undefined;
   /** The table slot this thread used last (see "Permits of threads that die"). */
   #slotHint = 0;
+  /** Hand-overs to this thread's own waiters since the last release through the shared value. */
+  #handOvers = 0;
 
   /** Bytes a `Semaphore` (or `BoundedSemaphore`) occupies in shared memory. */
   static readonly byteLength: number = SEMAPHORE.byteLength;
@@ -267,19 +312,28 @@ export class Semaphore implements SemaphoreInterface {
    * Creates a semaphore with `value` permits in a fresh `SharedArrayBuffer`.
    *
    * @param value - The initial number of permits. Defaults to 1.
+   * @param options - `{ cancelError }`: what {@link Semaphore.cancel} rejects with. A bare `Error` is taken as
+   *   the `cancelError`, so that `async-mutex`'s `new Semaphore(value, cancelError)` works unchanged.
+   * @throws TypeError when `value` is not a number (Python's `Semaphore('2')` is a `TypeError` too).
    * @throws RangeError when `value` is not an integer from 0 to 2³¹−1.
+   * @throws TypeError for options other than `{ cancelError }` with an `Error`, or an `Error`.
    */
-  constructor(value?: number);
+  constructor(value?: number, options?: SemaphoreOptions | Error);
   /** @internal Views the semaphore at `placement` (already initialized). */
-  constructor(placement: Placement);
-  constructor(arg: number | Placement = 1) {
+  constructor(placed: typeof PLACED, placement: Placement);
+  constructor(arg: number | typeof PLACED = 1, options?: SemaphoreOptions | Error | Placement) {
     const bounded = this instanceof BoundedSemaphore;
     this.#names = bounded ? BOUNDED_NAMES : SEMAPHORE_NAMES;
     let placement: Placement;
-    if (typeof arg === 'object' && arg !== null) {
-      placement = arg;
+    if (arg === PLACED) {
+      placement = options as Placement;
     } else {
-      const value = checkValue(arg, this.#names.ctor, MAX_VALUE, false);
+      const api = this.#names.ctor;
+      if (typeof arg !== 'number') {
+        throw new TypeError(`${api}: value must be a number (a non-negative integer), got ${describe(arg)}`);
+      }
+      const value = checkValue(arg, api, MAX_VALUE, false);
+      this.#cancelError = parseSemaphoreOptions(options, api) ?? E_CANCELED;
       placement = allocate(bounded ? BOUNDED : SEMAPHORE);
       const view = new Int32Array(placement.buffer, placement.byteOffset, WORDS);
       // Written before the handle can reach another thread (structured clone happens after the constructor).
@@ -308,7 +362,7 @@ export class Semaphore implements SemaphoreInterface {
    * ```
    */
   static from(received: unknown): Semaphore {
-    return new Semaphore(attach(SEMAPHORE, received));
+    return new Semaphore(PLACED, attach(SEMAPHORE, received));
   }
 
   /**
@@ -408,10 +462,15 @@ export class Semaphore implements SemaphoreInterface {
    * announce itself in WAITERS (once) and return the value to park on. The announcement is made before the
    * last read of VALUE, so a release after that read sees it and wakes.
    */
-  #waiter(): { attempt(weight: number, take: boolean): number | true; leave(): void; previous: number } {
+  #waiter(given?: Local): {
+    attempt(weight: number, take: boolean): number | true;
+    leave(): void;
+    previous: number;
+  } {
     const view = this.#view;
     let announced = false;
     const reclaim = (): number => this.#reclaim();
+    const local = given ?? this.#localState();
     const waiter = {
       previous: -1,
       attempt(weight: number, take: boolean): number | true {
@@ -428,6 +487,7 @@ export class Semaphore implements SemaphoreInterface {
           // Before parking: permits of scoped holders that died come back (and wake the others too).
           if (reclaim() > 0) continue;
           if (announced) return value;
+          local.announced++;
           Atomics.add(view, WAITERS, 1);
           announced = true; // and read VALUE again, now that releases will wake us
         }
@@ -436,6 +496,7 @@ export class Semaphore implements SemaphoreInterface {
         if (announced) {
           announced = false;
           Atomics.sub(view, WAITERS, 1);
+          local.announced--;
         }
       },
     };
@@ -467,6 +528,13 @@ export class Semaphore implements SemaphoreInterface {
    * Releases `n` permits, waking waiters that may now proceed: Python's `release(n)`. Any thread may release,
    * and a `Semaphore` may be released more often than it was acquired (its value then grows, as in Python).
    *
+   * When async acquirers of the calling thread are queued, the permits go straight to them, head first while
+   * the head's weight fits (as `async-mutex` does): they stay taken, so {@link Semaphore.getValue} and
+   * {@link Semaphore.isLocked} reflect it at once, and each acquirer resumes in a microtask. What is left goes
+   * to the shared value. So that other threads are not starved, while a wait of another thread is announced
+   * at most 8 hand-overs happen in a row; the next release goes through the shared value, where every thread
+   * competes on equal terms.
+   *
    * @param n - How many permits to give back (`async-mutex` calls it the weight). Defaults to 1.
    * @throws RangeError when `n` is not a positive integer, or (for a `Semaphore`) the value would exceed
    *   2³¹−1; nothing is released then.
@@ -485,6 +553,13 @@ export class Semaphore implements SemaphoreInterface {
     if (n !== 1) checkWeight(n, this.#names.release, 'n');
     const view = this.#view;
     const limit = this.#limit;
+    const turnstile = this.#turnstileCache;
+    if (turnstile !== undefined && !turnstile.isEmpty()) {
+      const value = Atomics.load(view, VALUE);
+      if (value > limit - n) this.#overflow(value, n);
+      n -= this.#handOver(turnstile, n);
+      if (n === 0) return;
+    }
     for (;;) {
       const value = Atomics.load(view, VALUE);
       if (value > limit - n) this.#overflow(value, n);
@@ -492,6 +567,34 @@ export class Semaphore implements SemaphoreInterface {
     }
     // The add above happens-before this read; a waiter's announcement happens-before its last read of VALUE.
     if (Atomics.load(view, WAITERS) > 0) wake(view, VALUE);
+  }
+
+  /**
+   * A release in a thread whose own async acquirers are queued hands the permits straight to them, head first
+   * while the head's weight fits in what is left: they stay taken (VALUE does not change for them) and each
+   * acquirer resumes in a microtask, as with `async-mutex`. Returns how many of the `n` permits were handed
+   * over; the rest goes to the shared value. Bounded bias, as for `Lock`: while a wait of another thread is
+   * announced (WAITERS counts more waits than this thread's own), at most `HAND_OVER_BURST` (8) hand-overs
+   * happen in a row; then one release goes through the shared value, where the other thread competes on
+   * equal terms.
+   */
+  #handOver(turnstile: Turnstile, n: number): number {
+    const view = this.#view;
+    let left = n;
+    while (left > 0) {
+      // Looked at every HAND_OVER_BURST-th hand-over, so a wait announced at any time is seen within that many.
+      if (this.#handOvers >= HAND_OVER_BURST) {
+        this.#handOvers = 0;
+        if (Atomics.load(view, WAITERS) > this.#localState().announced) break;
+      }
+      // The value the acquirer is told: the value as if the permits had been added, before its take.
+      const available = Atomics.load(view, VALUE) + left;
+      const weight = turnstile.handOver(left, available, available);
+      if (weight === 0) break;
+      left -= weight;
+      this.#handOvers++;
+    }
+    return n - left;
   }
 
   #overflow(value: number, n: number): never {
@@ -703,18 +806,22 @@ export class Semaphore implements SemaphoreInterface {
     } catch (err) {
       return Promise.reject(err);
     }
-    const { timeout } = parsed;
-    const taken = takenValues.get(turnstile)!;
-    return turnstile
-      .enqueue(
-        parsed.priority,
-        weight,
-        parsed.deadline,
-        parsed.signal,
-        () => new TimeoutError(`${api}: timed out after ${timeout} ms`, timeout),
-      )
-      .then(() => [taken.shift()!, this.#releaser(weight)]);
+    const { timeout, deadline } = parsed;
+    // No closure is made for what is not needed: the common acquire has no deadline and weight 1.
+    return turnstile.enqueue(
+      parsed.priority,
+      weight,
+      deadline,
+      parsed.signal,
+      deadline === Number.POSITIVE_INFINITY
+        ? neverTimesOut
+        : () => new TimeoutError(`${api}: timed out after ${timeout} ms`, timeout),
+      weight === 1 ? this.#grantedOne : (previous): [number, Releaser] => [previous, this.#releaser(weight)],
+    );
   }
+
+  /** What a queued acquirer of one permit resolves to once it is taken (or handed over) for it. */
+  readonly #grantedOne = (previous: number): [number, Releaser] => [previous, this.#releaser(1)];
 
   #releaser(weight: number): Releaser {
     // onceReleaser's contract, written out: one closure instead of two on the async fast path.
@@ -729,33 +836,31 @@ export class Semaphore implements SemaphoreInterface {
   #turnstile(): Turnstile {
     if (this.#turnstileCache) return this.#turnstileCache;
     // The turnstile (and what its resource records) belongs to the memory: two views in one thread share it.
-    let created: number[] | undefined;
+    let created: Local | undefined;
     const turnstile = turnstileOf(this.buffer, this.byteOffset, () => {
-      const waiter = this.#waiter();
-      const taken: number[] = (created = []);
+      created = { announced: 0 };
+      const waiter = this.#waiter(created);
       const resource: Resource = {
         view: this.#view,
         index: VALUE,
-        attempt: (weight) => {
-          const result = waiter.attempt(weight, true);
-          // Takes are handed over in the order they happen (the turnstile serves one head at a time), so
-          // each acquirer's continuation shifts its own value; a take given back pops it again.
-          if (result === true) taken.push(waiter.previous);
-          return result;
-        },
+        attempt: (weight) => waiter.attempt(weight, true),
         leave: () => waiter.leave(),
-        giveBack: (weight) => {
-          taken.pop();
-          this.#giveBack(weight);
-        },
+        giveBack: (weight) => this.#giveBack(weight),
+        // What the acquirer is told: the value before its take (the turnstile reads it right after the take).
+        takeResult: () => waiter.previous,
         // The turnstile's wait watches deaths: permits of a dead scoped holder come back (see #acquireContendedSync).
         watchesDeaths: true,
       };
       return resource;
     });
-    if (created) takenValues.set(turnstile, created);
+    if (created) locals.set(turnstile, created);
     this.#turnstileCache = turnstile;
     return turnstile;
+  }
+
+  /** This thread's {@link Local} record of the semaphore's memory. */
+  #localState(): Local {
+    return (this.#local ??= locals.get(this.#turnstile())!);
   }
 
   /**
@@ -875,11 +980,15 @@ export class Semaphore implements SemaphoreInterface {
 
   /**
    * Resolves once at least `weight` permits are observed available, without taking them
-   * (`async-mutex`'s `waitForUnlock`). Other threads may take them right after; `priority` is accepted for
-   * `SemaphoreInterface` and does not order these waiters.
+   * (`async-mutex`'s `waitForUnlock`). Other threads may take them right after.
+   *
+   * The priority orders it against this thread's queued acquirers as in `async-mutex`: it resolves only when
+   * no acquirer of this thread with the same or a higher priority is queued (those go first), and a release
+   * that hands permits to a queued acquirer of a *lower* priority resolves it first when `weight` permits were
+   * free at that instant. Acquirers of other threads are not ordered against it.
    *
    * @param weight - How many permits must be available. Defaults to 1.
-   * @param options - A priority (ignored), or `{ timeout, signal }`.
+   * @param options - A priority (default 0), or `{ timeout, signal, priority }`.
    * @throws (rejects) RangeError for a bad weight or options, {@link TimeoutError}, or `signal.reason`.
    *
    * @example
@@ -889,28 +998,41 @@ export class Semaphore implements SemaphoreInterface {
    * await sem.waitForUnlock(2); // resolves at once: both permits are free
    * ```
    */
-  async waitForUnlock(weight = 1, options?: number | AcquireOptions): Promise<void> {
+  waitForUnlock(weight = 1, options?: number | AcquireOptions): Promise<void> {
     const api = this.#names.waitForUnlock;
-    if (weight !== 1) checkWeight(weight, api, 'weight');
-    this.#checkReachable(weight, api);
-    const { deadline, signal, timeout } = parseWait(options, api);
-    if (signal?.aborted) throw signal.reason;
-    const waiter = this.#waiter();
-    const plan: WaitPlan = {
-      view: this.#view,
-      index: VALUE,
-      attempt: () => waiter.attempt(weight, false),
-      leave: () => waiter.leave(),
-      watchesDeaths: true,
-    };
-    if (!(await waitAsync(plan, deadline, signal))) {
-      throw new TimeoutError(`${api}: timed out after ${timeout} ms`, timeout);
+    let parsed: ReturnType<typeof parseWait>;
+    try {
+      if (weight !== 1) checkWeight(weight, api, 'weight');
+      this.#checkReachable(weight, api);
+      parsed = parseWait(options, api);
+    } catch (err) {
+      return Promise.reject(err);
     }
+    const { deadline, signal, timeout, priority } = parsed;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const turnstile = this.#turnstile();
+    if (turnstile.isEmpty() && Atomics.load(this.#view, VALUE) >= weight) return Promise.resolve();
+    // Returned as it is (not awaited in an async function), so that a hand-over resolves it before the acquirer.
+    return turnstile.waitForUnlock(priority, weight, signal, async (stop, blocked) => {
+      const waiter = this.#waiter();
+      const plan: WaitPlan = {
+        view: this.#view,
+        index: VALUE,
+        // While an acquirer of this thread that goes first is queued, no value is enough: announce and park.
+        attempt: () => waiter.attempt(blocked() ? Number.POSITIVE_INFINITY : weight, false),
+        leave: () => waiter.leave(),
+        watchesDeaths: true,
+      };
+      if (!(await waitAsync(plan, deadline, stop))) {
+        throw new TimeoutError(`${api}: timed out after ${timeout} ms`, timeout);
+      }
+    });
   }
 
   /**
-   * Rejects every pending async acquirer *of this thread* with `async-mutex`'s `E_CANCELED`, as
-   * `Semaphore.cancel()` does there. Holders, sync waiters and other threads' waiters are not affected.
+   * Rejects every pending async acquirer *of this thread* with `async-mutex`'s `E_CANCELED` (or the
+   * `cancelError` this handle was created with), as `Semaphore.cancel()` does there. Holders, sync waiters and
+   * other threads' waiters are not affected.
    *
    * @example
    * ```ts
@@ -923,7 +1045,7 @@ export class Semaphore implements SemaphoreInterface {
    * ```
    */
   cancel(): void {
-    this.#turnstile().cancel(E_CANCELED);
+    this.#turnstile().cancel(this.#cancelError);
   }
 }
 
@@ -956,13 +1078,16 @@ export class BoundedSemaphore extends Semaphore {
    * Creates a bounded semaphore with `value` permits, which is also its bound, in a fresh `SharedArrayBuffer`.
    *
    * @param value - The initial number of permits and the most it may ever hold. Defaults to 1.
+   * @param options - `{ cancelError }` (or a bare `Error`), as for {@link Semaphore}.
    * @throws RangeError when `value` is not an integer from 0 to 2³¹−1.
+   * @throws TypeError for options other than `{ cancelError }` with an `Error`, or an `Error`.
    */
-  constructor(value?: number);
+  constructor(value?: number, options?: SemaphoreOptions | Error);
   /** @internal Views the semaphore at `placement` (already initialized). */
-  constructor(placement: Placement);
-  constructor(arg: number | Placement = 1) {
-    super(arg as number);
+  constructor(placed: typeof PLACED, placement: Placement);
+  constructor(arg: number | typeof PLACED = 1, options?: SemaphoreOptions | Error | Placement) {
+    // Both overloads of the base: the arguments pass through as they came.
+    super(arg as number, options as SemaphoreOptions);
   }
 
   /**
@@ -980,7 +1105,7 @@ export class BoundedSemaphore extends Semaphore {
    * ```
    */
   static override from(received: unknown): BoundedSemaphore {
-    return new BoundedSemaphore(attach(BOUNDED, received));
+    return new BoundedSemaphore(PLACED, attach(BOUNDED, received));
   }
 }
 

@@ -13,7 +13,7 @@ export * from './errors';
 export { revive } from './internal/shared';
 export { JoinableQueue } from './JoinableQueue';
 export { Lock } from './Lock';
-export type { AcquireOptions, Guard, MutexOptions, Releaser, WaitOptions } from './options';
+export type { AcquireOptions, Guard, MutexOptions, Releaser, SemaphoreOptions, WaitOptions } from './options';
 export { Queue, type QueueOptions } from './Queue';
 export { RLock } from './RLock';
 export { BoundedSemaphore, Semaphore } from './Semaphore';

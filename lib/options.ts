@@ -105,3 +105,26 @@ export interface MutexOptions {
    */
   cancelError?: Error;
 }
+
+/**
+ * Options of `new Semaphore(value, options)` and `new BoundedSemaphore(value, options)`.
+ *
+ * @example
+ * ```ts
+ * import { Semaphore } from 'shared-sync';
+ * const cancelError = new Error('shutting down');
+ * const sem = new Semaphore(0, { cancelError });
+ * const pending = sem.acquire();
+ * sem.cancel();
+ * await pending.catch((err) => console.log(err === cancelError)); // true
+ * ```
+ */
+export interface SemaphoreOptions {
+  /**
+   * What `cancel()` rejects this handle's pending acquirers with, as `async-mutex`'s
+   * `new Semaphore(value, cancelError)`. It stays with this handle; a handle rebuilt with `from()` uses
+   * `async-mutex`'s `E_CANCELED`.
+   * @defaultValue `E_CANCELED`
+   */
+  cancelError?: Error;
+}

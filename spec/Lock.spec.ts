@@ -264,3 +264,43 @@ describe('Lock: cancel() with a custom error', () => {
     expect(() => new Lock({ cancelError: 'no' as never })).toThrow(/^Lock: cancelError must be an Error/);
   });
 });
+
+describe('Lock: waitForUnlock(priority) is ordered against queued acquirers as in async-mutex', () => {
+  const ticks = async (n: number): Promise<void> => {
+    for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
+  };
+
+  it('a higher priority resolves at the hand-over, before the queued acquirer; the same or lower only after it', async () => {
+    const lock = new Lock();
+    const release1 = await lock.acquire();
+    const events: string[] = [];
+    const acquirer = lock.acquire(1).then((release) => {
+      events.push('acquired');
+      return release;
+    });
+    const high = lock.waitForUnlock(2).then(() => events.push('high'));
+    const same = lock.waitForUnlock(1).then(() => events.push('same'));
+    const low = lock.waitForUnlock({ timeout: 10_000 }).then(() => events.push('low'));
+    await ticks(2);
+    expect(events).toEqual([]);
+    release1();
+    const release2 = await acquirer;
+    await high;
+    await ticks(3);
+    expect(events).toEqual(['high', 'acquired']); // the same and lower priorities wait for the acquirer
+    release2();
+    await Promise.all([same, low]);
+    expect(events.slice(2).sort()).toEqual(['low', 'same']);
+  });
+
+  it('takes the cancelError as a bare Error too, as new Mutex(error) does', async () => {
+    const cancelError = new Error('shutting down');
+    const lock = new Lock(cancelError);
+    lock.tryAcquire();
+    const pending = lock.acquire();
+    lock.cancel();
+    await expect(pending).rejects.toBe(cancelError);
+    expect(lock.name).toMatch(/^Lock#\d+$/); // the Error's name is not taken as the lock's name
+    lock.release();
+  });
+});

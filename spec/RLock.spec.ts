@@ -93,3 +93,33 @@ describe('RLock', () => {
     expect(lock.isLocked()).toBe(false);
   });
 });
+
+describe('RLock: waitForUnlock(priority) is ordered against queued acquirers as in async-mutex', () => {
+  it('does not resolve while an acquirer of this thread with the same priority is queued or holding', async () => {
+    const lock = new RLock();
+    const holder = await holdInWorker(lock);
+    const events: string[] = [];
+    const acquirer = lock.acquire({ timeout: 10_000 }).then((release) => {
+      events.push('acquired');
+      return release;
+    });
+    const waiter = lock.waitForUnlock({ timeout: 10_000 }).then(() => events.push('unlocked'));
+    await holder.release();
+    const release = await acquirer;
+    for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(events).toEqual(['acquired']);
+    release();
+    await waiter;
+    expect(events).toEqual(['acquired', 'unlocked']);
+  }, 30_000);
+
+  it('takes the cancelError as a bare Error too', async () => {
+    const cancelError = new Error('stop');
+    const lock = new RLock(cancelError);
+    const holder = await holdInWorker(lock);
+    const pending = lock.acquire();
+    lock.cancel();
+    await expect(pending).rejects.toBe(cancelError);
+    await holder.release();
+  }, 30_000);
+});

@@ -70,10 +70,30 @@ function describeSemaphore({ name, bounded, create, from }: Variant): void {
       },
     );
 
-    it('rejects a non-number value with a RangeError', () => {
-      expect(() => create('2' as unknown as number)).toThrow(
-        /value must be a non-negative integer.*got string/,
-      );
+    it('rejects a non-number value with a TypeError that names the constructor (as Python does)', () => {
+      for (const value of ['2', null, {}, { value: 1 }, [1], 1n, true]) {
+        expect(() => create(value as unknown as number)).toThrow(TypeError);
+        expect(() => create(value as unknown as number)).toThrow(
+          new RegExp(`^${name}: value must be a number \\(a non-negative integer\\), got `),
+        );
+      }
+    });
+
+    it('rejects options it does not take with a TypeError that names the constructor', () => {
+      const Ctor = bounded ? BoundedSemaphore : Semaphore;
+      for (const options of [1, 'x', null, [], true, { name: 'x' }, { cancelError: 'no' }]) {
+        expect(() => new Ctor(1, options as never)).toThrow(TypeError);
+        expect(() => new Ctor(1, options as never)).toThrow(new RegExp(`^${name}: `));
+      }
+    });
+
+    it('cannot be made to view arbitrary memory by accident: a placement-like object is a TypeError', () => {
+      const Ctor = bounded ? BoundedSemaphore : Semaphore;
+      const placementLike = { buffer: new SharedArrayBuffer(1024), byteOffset: 0 };
+      expect(() => new Ctor(placementLike as never)).toThrow(TypeError);
+      expect(() => new Ctor(Symbol('Semaphore.placed') as never, placementLike as never)).toThrow(TypeError);
+      const other = create(2);
+      expect(() => new Ctor(other as never)).toThrow(new RegExp(`^${name}: value must be a number`));
     });
 
     it(`reports its bound: ${bounded ? 'the initial value' : '2³¹−1'}`, () => {
@@ -509,12 +529,18 @@ function describeSemaphore({ name, bounded, create, from }: Variant): void {
         sem.release();
         expect(notify).not.toHaveBeenCalled();
         sem.tryAcquire();
-        const pending = sem.acquire();
+        const watching = sem.waitForUnlock(); // a waiter the release cannot hand the permit to
         await tick();
         sem.release();
         expect(notify).toHaveBeenCalledTimes(1);
-        const [, release] = await pending;
+        await watching;
+        sem.tryAcquire();
+        const pending = sem.acquire(); // queued in this thread: the release hands over, nothing to wake
+        await tick();
         notify.mockClear();
+        sem.release();
+        expect(notify).not.toHaveBeenCalled();
+        const [, release] = await pending;
         release();
         expect(notify).not.toHaveBeenCalled();
       } finally {
@@ -572,6 +598,169 @@ function describeSemaphore({ name, bounded, create, from }: Variant): void {
       sem.release();
       await Promise.all([a, b]);
       expect(order).toEqual(['high', 'low']);
+    });
+  });
+
+  describe(`${name}: release hands permits to an acquirer queued in the same thread`, () => {
+    it('the permit stays taken for the queued waiter (isLocked, getValue, tryAcquire), which resumes in order', async () => {
+      const sem = create(1);
+      const [, release1] = await sem.acquire();
+      const order: number[] = [];
+      const second = sem.acquire().then(([value, release]) => {
+        order.push(2);
+        return { value, release };
+      });
+      const third = sem.acquire().then(([, release]) => {
+        order.push(3);
+        return release;
+      });
+      release1();
+      expect([sem.isLocked(), sem.getValue(), sem.tryAcquire()]).toEqual([true, 0, false]);
+      const { value, release: release2 } = await second;
+      expect([order, value]).toEqual([[2], 1]); // the value before its take, as async-mutex reports it
+      release2();
+      (await third)();
+      expect(order).toEqual([2, 3]);
+      expect([sem.isLocked(), sem.getValue()]).toEqual([false, 1]);
+    });
+
+    it('release(n) hands to as many queued acquirers as fit, in order, and adds the rest to the value', async () => {
+      const sem = create(3);
+      sem.tryAcquire(3);
+      const got: string[] = [];
+      const a = sem.acquire(2).then(() => got.push('a'));
+      const b = sem.acquire(1).then(() => got.push('b'));
+      const c = sem.acquire(2).then(() => got.push('c'));
+      sem.release(3); // a (2) and b (1) fit; c (2) does not
+      expect(sem.getValue()).toBe(0);
+      await Promise.all([a, b]);
+      expect(got).toEqual(['a', 'b']);
+      sem.release(3); // c takes 2 of them, 1 goes to the value
+      await c;
+      expect([got, sem.getValue()]).toEqual([['a', 'b', 'c'], 1]);
+    });
+
+    it('a release that would overflow the bound throws and hands nothing over', async () => {
+      if (!bounded) return expect(bounded).toBe(false);
+      const sem = create(1);
+      sem.tryAcquire();
+      const pending = sem.acquire();
+      expect(() => sem.release(2)).toThrow(SemaphoreOverflowError);
+      expect(sem.getValue()).toBe(0);
+      sem.release();
+      const [, release] = await pending;
+      release();
+      expect(sem.getValue()).toBe(1);
+    });
+
+    it('10 async tasks of one thread taking turns keep the count (Semaphore(2): at most 2 inside)', async () => {
+      const sem = create(2);
+      let inside = 0;
+      let maxInside = 0;
+      let turns = 0;
+      await Promise.all(
+        Array.from({ length: 10 }, async () => {
+          for (let i = 0; i < 200; i++) {
+            const [, release] = await sem.acquire();
+            inside++;
+            maxInside = Math.max(maxInside, inside);
+            await null;
+            turns++;
+            inside--;
+            release();
+          }
+        }),
+      );
+      expect([maxInside, turns, sem.getValue()]).toEqual([2, 2000, 2]);
+    });
+
+    it('does not starve another thread: a worker waiting in acquireSync gets the permit while this thread’s tasks keep taking turns', async () => {
+      const sem = create(1);
+      const waiter = spawn('holder', { lock: sem });
+      await nextMessage(waiter, 10_000, (m: { ready?: boolean }) => m.ready === true);
+      let stop = false;
+      let turns = 0;
+      const tasks = Array.from({ length: 4 }, async () => {
+        while (!stop) {
+          const [, release] = await sem.acquire(1, { timeout: 20_000 });
+          turns++;
+          await new Promise((resolve) => setImmediate(resolve)); // a turn of the event loop holding the permit
+          release();
+        }
+      });
+      await until(() => turns > 0, 'the tasks are taking turns');
+      waiter.postMessage('acquire');
+      const acquired = await nextMessage<{ ok?: boolean }>(waiter, 20_000);
+      const turnsWhenServed = turns;
+      expect(acquired).toEqual({ ok: true });
+      waiter.postMessage('release');
+      expect(await nextMessage(waiter, 10_000)).toEqual({ ok: true });
+      stop = true;
+      await Promise.all(tasks);
+      expect(turnsWhenServed).toBeGreaterThan(0);
+      expect(sem.getValue()).toBe(1);
+    }, 40_000);
+  });
+
+  describe(`${name}: async-mutex's cancelError and waitForUnlock(weight, priority)`, () => {
+    it('cancel() rejects with the cancelError given as { cancelError } or as a bare Error; a clone uses E_CANCELED', async () => {
+      const first = new Error('first');
+      const second = new Error('second');
+      for (const [sem, expected] of [
+        [
+          bounded
+            ? new BoundedSemaphore(1, { cancelError: first })
+            : new Semaphore(1, { cancelError: first }),
+          first,
+        ],
+        [bounded ? new BoundedSemaphore(1, second) : new Semaphore(1, second), second],
+      ] as const) {
+        sem.tryAcquire();
+        const pending = sem.acquire();
+        sem.cancel();
+        await expect(pending).rejects.toBe(expected);
+        const clone = from(structuredClone(sem));
+        const other = clone.acquire();
+        clone.cancel();
+        await expect(other).rejects.toBe(E_CANCELED);
+        sem.release();
+      }
+      const Ctor = bounded ? BoundedSemaphore : Semaphore;
+      expect(() => new Ctor(1, { cancelError: 'no' as never })).toThrow(
+        new RegExp(`^${name}: cancelError must be an Error`),
+      );
+      expect(() => new Ctor(1, { cancel: new Error('x') } as never)).toThrow(
+        new RegExp(`^${name}: unknown option 'cancel'`),
+      );
+    });
+
+    it('a higher priority resolves at the hand-over, before the queued acquirer; the same or lower only after it', async () => {
+      const sem = create(2);
+      sem.tryAcquire(2);
+      const events: string[] = [];
+      const acquirer = sem.acquire(1, 1).then(([, release]) => {
+        events.push('acquired');
+        return release;
+      });
+      const high = sem.waitForUnlock(1, 2).then(() => events.push('high'));
+      const tooHeavy = sem
+        .waitForUnlock(2, { priority: 2, timeout: 10_000 })
+        .then(() => events.push('heavy'));
+      const same = sem.waitForUnlock(1, 1).then(() => events.push('same'));
+      await tick();
+      expect(events).toEqual([]);
+      sem.release(); // one permit: handed to the acquirer; `high` (weight 1) sees it free first, `heavy` does not
+      const release = await acquirer;
+      await high;
+      await tick();
+      await tick();
+      expect(events).toEqual(['high', 'acquired']);
+      release();
+      await same;
+      expect(events).toEqual(['high', 'acquired', 'same']);
+      sem.release();
+      await tooHeavy;
+      expect(events).toEqual(['high', 'acquired', 'same', 'heavy']);
     });
   });
 

@@ -48,9 +48,10 @@
 
 import type { AcquireOptions } from '../options';
 import { deadlockError, newLockId, registerName, releasedContended, WaitSlot, writeName } from './deadlock';
-import { parseWait, timedOut } from './options';
+import { type ParsedWait, parseWait, timedOut } from './options';
 import { isDead } from './registry';
 import { currentThreadId } from './thread';
+import type { Turnstile } from './turnstile';
 import { SPIN_LIMIT, type WaitPlan, waitAsync, wake } from './wait';
 
 export const UNLOCKED = 0; // free
@@ -248,8 +249,11 @@ export function unlock(view: Int32Array, index: number): number {
 /**
  * A plan that finishes once the word is observed UNLOCKED (or held by a dead thread, which the next acquirer
  * takes over), without taking it (`waitForUnlock`). To be woken it announces itself the way an acquirer does.
+ * While `blocked()` (an acquirer of this thread that goes first is queued) it keeps waiting even on a free
+ * word: that acquirer's take is about to change it, and the release that ends its hold wakes the word (it was
+ * taken CONTENDED, or announced so by this plan).
  */
-export function unlockedPlan(view: Int32Array, index: number): WaitPlan {
+export function unlockedPlan(view: Int32Array, index: number, blocked?: () => boolean): WaitPlan {
   return {
     view,
     index,
@@ -257,7 +261,9 @@ export function unlockedPlan(view: Int32Array, index: number): WaitPlan {
     attempt: () => {
       for (;;) {
         const word = Atomics.load(view, index);
-        if (word === UNLOCKED || isDead(holderOf(word))) return true;
+        const free = word === UNLOCKED || isDead(holderOf(word));
+        if (free && (blocked === undefined || !blocked())) return true;
+        if (word === UNLOCKED) return word;
         if (isContended(word)) return word;
         const announced = (word & ~STATE_BITS) | CONTENDED;
         if (Atomics.compareExchange(view, index, word, announced) === word) return announced;
@@ -273,6 +279,44 @@ export async function waitUnlocked(
   options: number | AcquireOptions | undefined,
   api: string,
 ): Promise<void> {
-  const { deadline, signal, timeout } = parseWait(options, api);
-  if (!(await waitAsync(unlockedPlan(view, index), deadline, signal))) throw timedOut(api, timeout);
+  const parsed = parseWait(options, api);
+  return waitUnlockedParsed(view, index, parsed, api, parsed.signal);
+}
+
+/**
+ * `Lock`/`RLock.waitForUnlock(options)`: resolves at once when the word is free and nobody of this thread is
+ * queued, else waits in the thread's turnstile, ordered against its queued acquirers by priority as
+ * `async-mutex` does (see `Turnstile.waitForUnlock`). Bad options reject.
+ */
+export function waitForUnlockOrdered(
+  view: Int32Array,
+  index: number,
+  turnstile: Turnstile,
+  options: number | AcquireOptions | undefined,
+  api: string,
+): Promise<void> {
+  let parsed: ParsedWait;
+  try {
+    parsed = parseWait(options, api);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  if (turnstile.isEmpty() && Atomics.load(view, index) === UNLOCKED) return Promise.resolve();
+  return turnstile.waitForUnlock(parsed.priority, 1, parsed.signal, (signal, blocked) =>
+    waitUnlockedParsed(view, index, parsed, api, signal, blocked),
+  );
+}
+
+/** {@link waitUnlocked} with parsed options: `signal` replaces the parsed one, `blocked` as for {@link unlockedPlan}. */
+async function waitUnlockedParsed(
+  view: Int32Array,
+  index: number,
+  parsed: ParsedWait,
+  api: string,
+  signal: AbortSignal | undefined,
+  blocked?: () => boolean,
+): Promise<void> {
+  if (!(await waitAsync(unlockedPlan(view, index, blocked), parsed.deadline, signal))) {
+    throw timedOut(api, parsed.timeout);
+  }
 }

@@ -38,17 +38,60 @@ export interface Resource {
   readonly watchesDeaths?: boolean;
 }
 
-interface Entry {
+/** Turns the take's result (see `Resource.takeResult`) into what the acquirer's promise resolves to; may throw. */
+export type Finish<T> = (result: number) => T;
+
+/** The `timeoutError` of an acquirer without deadline (never called): passed so that no closure is made. */
+export const neverTimesOut = (): Error => new Error('turnstile: an acquirer without deadline timed out');
+
+/** The {@link Finish} that resolves to the take's result itself. */
+export const tookOver: Finish<number> = (result) => result;
+
+/**
+ * One queued acquirer. A class, not closures: an acquire without timeout or signal (the in-thread contention
+ * path) allocates this object and its promise, nothing else.
+ */
+class Entry {
+  timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  onAbort: (() => void) | undefined = undefined;
+  constructor(
+    readonly priority: number,
+    readonly weight: number,
+    readonly signal: AbortSignal | undefined,
+    readonly finish: Finish<unknown>,
+    readonly resolve: (value: unknown) => void,
+    readonly reject: (reason: unknown) => void,
+  ) {}
+
+  /** Settles the acquirer with the take's result: `finish(result)`, or its exception as the rejection. */
+  settle(result: number): void {
+    let value: unknown;
+    try {
+      value = this.finish(result);
+    } catch (err) {
+      this.reject(err);
+      return;
+    }
+    this.resolve(value);
+  }
+
+  detach(): void {
+    if (this.timer !== undefined) clearTimer(this.timer);
+    if (this.onAbort !== undefined) this.signal!.removeEventListener('abort', this.onAbort);
+  }
+}
+
+/** A pending `waitForUnlock` of this thread (see {@link Turnstile.waitForUnlock}). */
+interface UnlockWaiter {
   readonly priority: number;
   readonly weight: number;
-  resolve(result: number): void;
-  reject(reason: unknown): void;
-  detach(): void;
+  wake(): void;
 }
 
 export class Turnstile {
   readonly #resource: Resource;
   readonly #entries: Entry[] = [];
+  readonly #unlockWaiters: UnlockWaiter[] = [];
   readonly #plan: WaitPlan;
   #serving = false;
   #kick: AbortController | undefined;
@@ -85,61 +128,117 @@ export class Turnstile {
 
   /**
    * Hands what the caller is releasing (`weight` units) straight to the head of this thread's queue, without
-   * going through the shared word: the head resolves in a microtask. Returns false (and does nothing) when the
-   * head needs more than `weight`. The caller decides whether a hand-over is fair to other threads.
+   * going through the shared word: the head resolves in a microtask, to `result`. Returns the units the head
+   * took, or 0 (and does nothing) when the head needs more than `weight`, or when the server has just taken
+   * units for the head and is about to hand them over itself. The caller decides whether a hand-over is fair
+   * to other threads.
    */
-  handOver(weight: number): boolean {
+  handOver(weight: number, result: number, available = weight): number {
     const head = this.#entries[0];
-    if (!head || head.weight > weight) return false;
+    if (!head || head.weight > weight || this.#takenFor !== undefined) return 0;
+    // At this instant the units are free: waitForUnlock callers of a higher priority than the head see them.
+    if (this.#unlockWaiters.length > 0) this.#wakeUnlockWaiters(head.priority, available);
     this.#entries.shift();
     head.detach();
-    head.resolve(0);
+    head.settle(result);
     // The server's pending wait serves the next head; with nobody left, it must stop waiting.
     if (this.#entries.length === 0) this.#kickServer();
-    return true;
+    return head.weight;
   }
 
   /**
-   * Queues an acquirer; resolves once `weight` units have been taken for it (to the resource's `takeResult`),
-   * rejects with `timeoutError()` at the deadline or with `signal.reason` when aborted.
+   * Queues an acquirer; once `weight` units have been taken for it, resolves to `finish(result)` (`result` is
+   * the resource's `takeResult`, or what a hand-over passed; an exception of `finish` rejects instead). Rejects
+   * with `timeoutError()` at the deadline or with `signal.reason` when aborted.
    */
-  enqueue(
+  enqueue<T>(
     priority: number,
     weight: number,
     deadline: number,
     signal: AbortSignal | undefined,
     timeoutError: () => Error,
-  ): Promise<number> {
+    finish: Finish<T>,
+  ): Promise<T> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    return new Promise<number>((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const onAbort = (): void => this.#leave(entry, signal!.reason);
-      const onTimer = (): void => {
-        const left = remaining(deadline);
-        if (left > 0) timer = setTimer(onTimer, Math.max(1, left));
-        else this.#leave(entry, timeoutError());
-      };
-      const entry: Entry = {
-        priority,
-        weight,
-        resolve,
-        reject,
-        detach() {
-          clearTimer(timer);
-          signal?.removeEventListener('abort', onAbort);
-        },
-      };
-      if (deadline !== Number.POSITIVE_INFINITY) timer = setTimer(onTimer, Math.max(1, remaining(deadline)));
-      signal?.addEventListener('abort', onAbort, { once: true });
+    return new Promise<T>((resolve, reject) => {
+      const entry = new Entry(priority, weight, signal, finish, resolve as (value: unknown) => void, reject);
+      if (deadline !== Number.POSITIVE_INFINITY) {
+        const onTimer = (): void => {
+          const left = remaining(deadline);
+          if (left > 0) entry.timer = setTimer(onTimer, Math.max(1, left));
+          else this.#leave(entry, timeoutError());
+        };
+        entry.timer = setTimer(onTimer, Math.max(1, remaining(deadline)));
+      }
+      if (signal !== undefined) {
+        entry.onAbort = () => this.#leave(entry, signal.reason);
+        signal.addEventListener('abort', entry.onAbort, { once: true });
+      }
       this.#insert(entry);
     });
   }
 
   /** {@link Turnstile.enqueue} with parsed `{ timeout, signal, priority }`; a timeout rejects with `TimeoutError`. */
-  acquire(parsed: ParsedWait, weight: number, api: string): Promise<number> {
-    return this.enqueue(parsed.priority, weight, parsed.deadline, parsed.signal, () =>
-      timedOut(api, parsed.timeout),
-    );
+  acquire<T>(parsed: ParsedWait, weight: number, api: string, finish: Finish<T>): Promise<T> {
+    const timeoutError =
+      parsed.deadline === Number.POSITIVE_INFINITY ? neverTimesOut : () => timedOut(api, parsed.timeout);
+    return this.enqueue(parsed.priority, weight, parsed.deadline, parsed.signal, timeoutError, finish);
+  }
+
+  /**
+   * `waitForUnlock(priority)` as `async-mutex` orders it: resolves once `weight` units are free and no queued
+   * acquirer of this thread has a priority at least `priority` (those go first); a waiter of a higher priority
+   * than the head is also resolved by a hand-over to the head, at which the units are free for an instant.
+   * `wait(signal, blocked)` waits on the shared word until the units are observed free while `blocked()` is
+   * false, rejecting with `signal.reason` when aborted.
+   */
+  waitForUnlock(
+    priority: number,
+    weight: number,
+    signal: AbortSignal | undefined,
+    wait: (signal: AbortSignal, blocked: () => boolean) => Promise<void>,
+  ): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const blocked = (): boolean => {
+      const head = this.#entries[0];
+      return head !== undefined && head.priority >= priority;
+    };
+    const stop = new AbortController();
+    const onAbort = (): void => stop.abort(signal!.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    return new Promise<void>((resolve, reject) => {
+      const waiter: UnlockWaiter = {
+        priority,
+        weight,
+        wake: () => {
+          done();
+          resolve();
+          stop.abort(); // ends the shared wait; its rejection comes after the resolve and changes nothing
+        },
+      };
+      const done = (): void => {
+        const at = this.#unlockWaiters.indexOf(waiter);
+        if (at >= 0) this.#unlockWaiters.splice(at, 1);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      this.#unlockWaiters.push(waiter);
+      wait(stop.signal, blocked).then(
+        () => {
+          done();
+          resolve();
+        },
+        (err) => {
+          done();
+          reject(err);
+        },
+      );
+    });
+  }
+
+  #wakeUnlockWaiters(headPriority: number, available: number): void {
+    for (const waiter of [...this.#unlockWaiters]) {
+      if (waiter.priority > headPriority && waiter.weight <= available) waiter.wake();
+    }
   }
 
   /** Rejects every queued acquirer of this thread with `reason` (async-mutex's `cancel()`). */
@@ -156,7 +255,8 @@ export class Turnstile {
     const entries = this.#entries;
     let at = entries.length;
     while (at > 0 && entries[at - 1].priority < entry.priority) at--;
-    entries.splice(at, 0, entry);
+    if (at === entries.length) entries.push(entry);
+    else entries.splice(at, 0, entry);
     if (!this.#serving) void this.#serve();
     else if (at === 0) this.#kickServer(); // a new head may need less, or more; let the server look again
   }
@@ -203,7 +303,7 @@ export class Turnstile {
         if (this.#entries[0] === takenFor) {
           this.#entries.shift();
           takenFor.detach();
-          takenFor.resolve(takenResult);
+          takenFor.settle(takenResult);
         } else {
           // The entry left (aborted in a microtask) between the take and now: the units are nobody's.
           this.#resource.giveBack(takenFor.weight);

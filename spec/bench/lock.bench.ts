@@ -4,9 +4,9 @@
  */
 
 import { MessageChannel } from 'node:worker_threads';
-import { Mutex, Semaphore } from 'async-mutex';
-import { Lock, RLock } from '../../lib/index';
-import { type Bench, median, nsPerOp, nsPerOpAsync, sampledRow, workerResult } from './harness';
+import { Semaphore as AsyncSemaphore, Mutex } from 'async-mutex';
+import { Lock, RLock, Semaphore } from '../../lib/index';
+import { type Bench, nsPerOp, nsPerOpAsync, sampledRow, workerResult } from './harness';
 
 /** The ceiling of an uncontended acquire + release: a raw compare-exchange and store on `raw[1]`, in ns. */
 export function rawPairNs(raw: Int32Array): number {
@@ -101,45 +101,91 @@ export default async function lockBench(bench: Bench): Promise<void> {
   );
 
   // In-thread contention: async-mutex's main use. 10 async tasks of one thread take turns on one lock, each
-  // holding it across an `await null`; the figure is the time per hand-over, median of 5 alternating runs.
-  const inThread = async (make: () => { acquire(): Promise<() => void> }): Promise<number> => {
-    const mutex = make();
-    const turns = 2000;
+  // holding it across an `await null`; the figure is the time per hand-over. A semaphore is used as its users
+  // write it (`const [, release] = await sem.acquire()`), a mutex likewise; 7 alternating runs.
+  const turns = 20_000;
+  const tasks = 10;
+  const inThread = async (turn: () => Promise<void>): Promise<number> => {
     const t0 = performance.now();
     await Promise.all(
-      Array.from({ length: 10 }, async () => {
-        for (let i = 0; i < turns / 10; i++) {
-          const release = await mutex.acquire();
-          await null;
-          release();
-        }
+      Array.from({ length: tasks }, async () => {
+        for (let i = 0; i < turns / tasks; i++) await turn();
       }),
     );
     return ((performance.now() - t0) * 1e6) / turns;
   };
-  const inThreadRuns: Record<string, number[]> = {
-    'async-mutex Semaphore(1)': [],
-    'async-mutex Mutex': [],
-    Lock: [],
+  const mutexTurn = (m: { acquire(): Promise<() => void> }) => async (): Promise<void> => {
+    const release = await m.acquire();
+    await null;
+    release();
   };
-  for (let round = 0; round < 5; round++) {
-    inThreadRuns['async-mutex Semaphore(1)'].push(
-      await inThread(() => {
-        const semaphore = new Semaphore(1);
-        return { acquire: async () => (await semaphore.acquire())[1] };
-      }),
-    );
-    inThreadRuns['async-mutex Mutex'].push(await inThread(() => new Mutex()));
-    inThreadRuns.Lock.push(await inThread(() => new Lock()));
+  const semaphoreTurn = (s: { acquire(): Promise<[number, () => void]> }) => async (): Promise<void> => {
+    const [, release] = await s.acquire();
+    await null;
+    release();
+  };
+  const inThreadKinds: Record<string, () => () => Promise<void>> = {
+    'async-mutex Semaphore(1)': () => semaphoreTurn(new AsyncSemaphore(1)),
+    'async-mutex Mutex': () => mutexTurn(new Mutex()),
+    Lock: () => mutexTurn(new Lock()),
+    'Semaphore(1)': () => semaphoreTurn(new Semaphore(1)),
+  };
+  const inThreadRuns: Record<string, number[]> = {};
+  for (let round = 0; round < 7; round++) {
+    for (const [name, make] of Object.entries(inThreadKinds)) {
+      (inThreadRuns[name] ??= []).push(await inThread(make()));
+    }
   }
   bench.section(
-    'In-thread contention: 10 async tasks of one thread taking turns (per hand-over, median of 5 runs)',
+    `In-thread contention: ${tasks} async tasks of one thread taking turns (per hand-over, median of 7 runs)`,
     Object.entries(inThreadRuns).map(([name, samples]) => sampledRow(name, samples, 'ns/op', true)),
     {
       baseline: 'async-mutex Semaphore(1)',
-      target: 'Lock within 1.0× of async-mutex Semaphore(1) (issue 15)',
+      target: 'Lock and Semaphore(1) within 1.0× of async-mutex Semaphore(1) (issue 15)',
     },
   );
+
+  // Cross-thread fairness of that hand-over: two workers, each with 10 async tasks taking turns on the same
+  // lock for `fairMs`; the figure is worker B's share of all acquisitions (50% is an even split, 0% starved).
+  const fairMs = 300;
+  const fairness = async (make: () => Lock | Semaphore): Promise<{ share: number; perSecond: number }> => {
+    const data = { target: make(), tasks, start: new SharedArrayBuffer(4), stop: new SharedArrayBuffer(4) };
+    const workers = [bench.worker('lock-fair', data), bench.worker('lock-fair', data)];
+    const results = workers.map((w) => workerResult<{ count: number }>(w));
+    const stop = new Int32Array(data.stop);
+    while (Atomics.load(new Int32Array(data.start), 0) < 2) await new Promise((r) => setTimeout(r, 1));
+    await new Promise((r) => setTimeout(r, fairMs));
+    Atomics.store(stop, 0, 1);
+    const [a, b] = await Promise.all(results);
+    await Promise.all(workers.map((w) => w.terminate()));
+    return { share: (100 * b.count) / (a.count + b.count), perSecond: ((a.count + b.count) * 1000) / fairMs };
+  };
+  const fairRuns: Record<string, number[]> = { Lock: [], 'Semaphore(1)': [] };
+  const fairRates: Record<string, number[]> = { Lock: [], 'Semaphore(1)': [] };
+  for (let round = 0; round < 3; round++) {
+    for (const [name, make] of [
+      ['Lock', () => new Lock()],
+      ['Semaphore(1)', () => new Semaphore(1)],
+    ] as const) {
+      const { share, perSecond } = await fairness(make);
+      fairRuns[name].push(share);
+      fairRates[name].push(perSecond);
+    }
+  }
+  const fairRows = [
+    { name: 'even split', value: 50, unit: '% of acquisitions', lowerIsBetter: false },
+    ...Object.entries(fairRuns).map(([name, samples]) => ({
+      ...sampledRow(`${name}: worker B's share`, samples, '% of acquisitions', false),
+    })),
+  ];
+  bench.section(
+    `Cross-thread fairness: two workers × ${tasks} async tasks on one lock, ${fairMs} ms (median of 3 runs)`,
+    fairRows,
+    { baseline: 'even split', target: 'neither thread starved (issue 15): each share well above 0%' },
+  );
+  for (const [name, rates] of Object.entries(fairRates)) {
+    console.log(`  ${name}: ${rates.map((r) => Math.round(r)).join(' / ')} acquisitions/s in the 3 runs`);
+  }
 
   // Hand-over between two workers.
   const rounds = 20_000;
@@ -167,34 +213,72 @@ export default async function lockBench(bench: Bench): Promise<void> {
     await Promise.all([a.terminate(), b.terminate()]);
     return result.nsPerRoundTrip;
   };
+  const pingRuns: Record<'raw' | 'lock' | 'post', number[]> = { raw: [], lock: [], post: [] };
+  for (let round = 0; round < 3; round++) {
+    for (const mode of ['raw', 'lock', 'post'] as const) pingRuns[mode].push(await pingPong(mode));
+  }
   bench.section(
-    `Hand-over between two workers (round trip, ${rounds} rounds)`,
+    `Hand-over between two workers (round trip, ${rounds} rounds, median of 3 runs)`,
     [
-      { name: 'raw Atomics.wait/notify', value: await pingPong('raw'), unit: 'ns/rt', lowerIsBetter: true },
-      {
-        name: 'Lock (release / acquireSync)',
-        value: await pingPong('lock'),
-        unit: 'ns/rt',
-        lowerIsBetter: true,
-      },
-      { name: 'postMessage', value: await pingPong('post'), unit: 'ns/rt', lowerIsBetter: true },
+      sampledRow('raw Atomics.wait/notify', pingRuns.raw, 'ns/rt', true),
+      sampledRow('Lock (release / acquireSync)', pingRuns.lock, 'ns/rt', true),
+      sampledRow('postMessage', pingRuns.post, 'ns/rt', true),
     ],
     {
       baseline: 'raw Atomics.wait/notify',
-      target: 'Lock within 1.5× of raw wait/notify and faster than postMessage',
+      target: 'Lock at most 0.5× raw wait/notify (issue 12) without burning a core while idle (next section)',
     },
   );
 
+  // What a waiter costs while nobody hands over: a worker blocked in Lock.acquireSync (or a raw Atomics.wait)
+  // for `idleMs`; the figure is the process's CPU time in that window (the bench's own thread sleeps in a timer).
+  const idleMs = 300;
+  const idleCpu = async (mode: 'lock' | 'raw'): Promise<number> => {
+    const lock = new Lock();
+    lock.tryAcquire();
+    const word = new SharedArrayBuffer(4);
+    const worker = bench.worker('lock-idle', { mode, lock, word });
+    await new Promise<void>((resolve) => worker.once('message', () => resolve()));
+    await new Promise((r) => setTimeout(r, 50)); // it is parked by now
+    const before = process.cpuUsage();
+    await new Promise((r) => setTimeout(r, idleMs));
+    const used = process.cpuUsage(before);
+    lock.release();
+    Atomics.store(new Int32Array(word), 0, 1);
+    Atomics.notify(new Int32Array(word), 0);
+    await workerResult(worker);
+    await worker.terminate();
+    return (used.user + used.system) / 1000 / (idleMs / 1000); // CPU ms per second of waiting
+  };
+  const idleRaw: number[] = [];
+  const idleLock: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    idleRaw.push(await idleCpu('raw'));
+    idleLock.push(await idleCpu('lock'));
+  }
+  bench.section(
+    `An idle waiter: CPU time of the process while one worker waits ${idleMs} ms (3 runs)`,
+    [
+      sampledRow('raw Atomics.wait', idleRaw, 'ms CPU/s', true),
+      sampledRow('Lock.acquireSync', idleLock, 'ms CPU/s', true),
+    ],
+    { baseline: 'raw Atomics.wait', target: 'a waiter nobody wakes burns no core (issue 12)' },
+  );
+
   // Two workers contending. One run is at the mercy of the scheduler (whether one thread gets to run alone for
-  // a while), so the two mutexes take turns for several rounds and the medians are compared.
+  // a while), so the mutexes take turns for several rounds; every run is kept (min / median / max, and the
+  // paired ratio of each run to the futex run next to it).
   const iterations = 1_000_000;
-  const contend = async (mode: 'lock' | 'futex'): Promise<number> => {
+  type ContendMode = 'futex' | 'lock' | 'rlock' | 'semaphore';
+  const contend = async (mode: ContendMode): Promise<number> => {
     const data = {
       mode,
       iterations,
       start: new SharedArrayBuffer(4),
       counter: new SharedArrayBuffer(4),
       lock: new Lock(),
+      rlock: new RLock(),
+      semaphore: new Semaphore(1),
       word: new SharedArrayBuffer(4),
     };
     const workers = [bench.worker('lock-contend', data), bench.worker('lock-contend', data)];
@@ -204,18 +288,19 @@ export default async function lockBench(bench: Bench): Promise<void> {
     await Promise.all(workers.map((w) => w.terminate()));
     return (2 * iterations) / (Math.max(...results.map((r) => r.ms)) / 1000);
   };
-  const futexRuns: number[] = [];
-  const lockRuns: number[] = [];
+  const contendModes: [ContendMode, string][] = [
+    ['futex', 'raw 3-state futex mutex'],
+    ['lock', 'Lock.acquireSync + release'],
+    ['rlock', 'RLock.acquireSync + release'],
+    ['semaphore', 'Semaphore(1).acquireSync + release'],
+  ];
+  const contendRuns = new Map<ContendMode, number[]>(contendModes.map(([mode]) => [mode, []]));
   for (let round = 0; round < 5; round++) {
-    futexRuns.push(await contend('futex'));
-    lockRuns.push(await contend('lock'));
+    for (const [mode] of contendModes) contendRuns.get(mode)!.push(await contend(mode));
   }
   bench.section(
     `Two workers contending for one lock (${iterations} acquire/release each, median of 5 runs)`,
-    [
-      { name: 'raw 3-state futex mutex', value: median(futexRuns), unit: 'ops/s', lowerIsBetter: false },
-      { name: 'Lock.acquireSync + release', value: median(lockRuns), unit: 'ops/s', lowerIsBetter: false },
-    ],
-    { baseline: 'raw 3-state futex mutex', target: 'no worse than the raw futex mutex' },
+    contendModes.map(([mode, name]) => sampledRow(name, contendRuns.get(mode)!, 'ops/s', false)),
+    { baseline: 'raw 3-state futex mutex', target: 'within 1.2× of the raw futex mutex (issue 12)' },
   );
 }

@@ -1,9 +1,13 @@
-// One of two workers contending for one lock: `iterations` acquire / increment / release, with either this
-// library's Lock or a raw three-state futex mutex (Drepper, "Futexes Are Tricky", mutex 2) written inline.
+// One of two workers contending for one lock: `iterations` acquire / increment / release, with this library's
+// Lock, RLock or Semaphore(1), or a raw three-state futex mutex (Drepper, "Futexes Are Tricky", mutex 2)
+// written inline.
 import { parentPort, workerData } from 'node:worker_threads';
-import { Lock } from '../../../lib/index';
+import { Lock, RLock, Semaphore } from '../../../lib/index';
 
-const { mode, iterations } = workerData as { mode: 'lock' | 'futex'; iterations: number };
+const { mode, iterations } = workerData as {
+  mode: 'lock' | 'rlock' | 'semaphore' | 'futex';
+  iterations: number;
+};
 const start = new Int32Array(workerData.start as SharedArrayBuffer);
 const counter = new Int32Array(workerData.counter as SharedArrayBuffer);
 
@@ -12,8 +16,13 @@ while (Atomics.load(start, 0) < 2) {
   // both start together
 }
 const t0 = performance.now();
-if (mode === 'lock') {
-  const lock = Lock.from(workerData.lock);
+if (mode === 'lock' || mode === 'rlock' || mode === 'semaphore') {
+  const lock =
+    mode === 'lock'
+      ? Lock.from(workerData.lock)
+      : mode === 'rlock'
+        ? RLock.from(workerData.rlock)
+        : Semaphore.from(workerData.semaphore);
   for (let i = 0; i < iterations; i++) {
     lock.acquireSync();
     counter[0]++;
