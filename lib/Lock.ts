@@ -47,7 +47,7 @@ import {
   guardOf,
   holdSync,
   ownerDied,
-  parseMutexOptions,
+  parseMutexArgs,
   parseWait,
   runHolding,
   runHoldingSync,
@@ -144,19 +144,19 @@ export class Lock implements MutexInterface {
   constructor(options?: MutexOptions | Error);
   /** @internal Views the lock at `placement` (already initialized). */
   constructor(placed: typeof PLACED, placement: Placement);
-  constructor(options?: MutexOptions | Error | typeof PLACED, placement?: Placement) {
-    if (options !== PLACED) {
+  constructor(...args: unknown[]) {
+    let placement: Placement;
+    if (args[0] === PLACED) {
+      placement = args[1] as Placement;
+    } else {
       // A bare Error is async-mutex's `new Mutex(cancelError)`: taken as the cancelError, not as options.
-      const { name, cancelError } =
-        options instanceof Error
-          ? { name: undefined, cancelError: options }
-          : parseMutexOptions(options, 'Lock');
+      const { name, cancelError } = parseMutexArgs(args, 'Lock');
       this.#cancelError = cancelError ?? E_CANCELED;
       placement = allocate(KIND);
       initMutex(new Int32Array(placement.buffer, placement.byteOffset, WORDS), STATE, NAME, 'Lock', name);
     }
-    this.buffer = placement!.buffer;
-    this.byteOffset = placement!.byteOffset;
+    this.buffer = placement.buffer;
+    this.byteOffset = placement.byteOffset;
     this.#view = new Int32Array(this.buffer, this.byteOffset, WORDS);
   }
 

@@ -72,7 +72,7 @@ import {
   holdSync,
   onceReleaser,
   ownerDied,
-  parseMutexOptions,
+  parseMutexArgs,
   parseWait,
   runHolding,
   runHoldingSync,
@@ -157,19 +157,19 @@ export class RLock implements MutexInterface {
   constructor(options?: MutexOptions | Error);
   /** @internal Views the lock at `placement` (already initialized). */
   constructor(placed: typeof PLACED, placement: Placement);
-  constructor(options?: MutexOptions | Error | typeof PLACED, placement?: Placement) {
-    if (options !== PLACED) {
+  constructor(...args: unknown[]) {
+    let placement: Placement;
+    if (args[0] === PLACED) {
+      placement = args[1] as Placement;
+    } else {
       // A bare Error is async-mutex's `new Mutex(cancelError)`: taken as the cancelError, not as options.
-      const { name, cancelError } =
-        options instanceof Error
-          ? { name: undefined, cancelError: options }
-          : parseMutexOptions(options, 'RLock');
+      const { name, cancelError } = parseMutexArgs(args, 'RLock');
       this.#cancelError = cancelError ?? E_CANCELED;
       placement = allocate(KIND);
       initMutex(new Int32Array(placement.buffer, placement.byteOffset, WORDS), STATE, NAME, 'RLock', name);
     }
-    this.buffer = placement!.buffer;
-    this.byteOffset = placement!.byteOffset;
+    this.buffer = placement.buffer;
+    this.byteOffset = placement.byteOffset;
     this.#view = new Int32Array(this.buffer, this.byteOffset, WORDS);
   }
 

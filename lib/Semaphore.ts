@@ -75,6 +75,7 @@
 
 import { E_CANCELED, type SemaphoreInterface } from 'async-mutex';
 import { SemaphoreOverflowError, TimeoutError } from './errors';
+import { checkArgCount } from './internal/args';
 import { guardOf, parseWait } from './internal/options';
 import { deathCount, isDead } from './internal/registry';
 import {
@@ -321,14 +322,16 @@ export class Semaphore implements SemaphoreInterface {
   constructor(value?: number, options?: SemaphoreOptions | Error);
   /** @internal Views the semaphore at `placement` (already initialized). */
   constructor(placed: typeof PLACED, placement: Placement);
-  constructor(arg: number | typeof PLACED = 1, options?: SemaphoreOptions | Error | Placement) {
+  constructor(...args: unknown[]) {
     const bounded = this instanceof BoundedSemaphore;
     this.#names = bounded ? BOUNDED_NAMES : SEMAPHORE_NAMES;
     let placement: Placement;
-    if (arg === PLACED) {
-      placement = options as Placement;
+    if (args[0] === PLACED) {
+      placement = args[1] as Placement;
     } else {
       const api = this.#names.ctor;
+      checkArgCount(args, ['value', 'options'], api);
+      const [arg = 1, options] = args;
       if (typeof arg !== 'number') {
         throw new TypeError(`${api}: value must be a number (a non-negative integer), got ${describe(arg)}`);
       }
@@ -1085,9 +1088,9 @@ export class BoundedSemaphore extends Semaphore {
   constructor(value?: number, options?: SemaphoreOptions | Error);
   /** @internal Views the semaphore at `placement` (already initialized). */
   constructor(placed: typeof PLACED, placement: Placement);
-  constructor(arg: number | typeof PLACED = 1, options?: SemaphoreOptions | Error | Placement) {
-    // Both overloads of the base: the arguments pass through as they came.
-    super(arg as number, options as SemaphoreOptions);
+  constructor(...args: unknown[]) {
+    // Both overloads of the base: the arguments pass through as they came (and are checked there).
+    super(...(args as [number]));
   }
 
   /**

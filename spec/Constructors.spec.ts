@@ -39,9 +39,9 @@ interface Entry {
   readonly knownGap?: string;
 }
 
-// Semaphore's own argument checks are done with the rest of its issue-15 work (lib/Semaphore.ts): today a
-// non-number is a RangeError, which may become a TypeError as for the other constructors; both are accepted here.
-const NOT_A_NUMBER: ArgumentError[] = [TypeError, RangeError];
+// A value that is not a number is a TypeError, as in Python (`threading.Semaphore('3')`); a number out of range
+// a RangeError.
+const NOT_A_NUMBER: ArgumentError = TypeError;
 
 const aLock = new Lock();
 const anRLock = new RLock();
@@ -66,9 +66,12 @@ const queueCases = (api: string): Entry => ({
 
 const semaphoreCases = (api: string): Entry => ({
   api,
-  params: 1,
-  valid: [[], [0], [3]],
+  params: 2,
+  valid: [[], [0], [3], [2, { cancelError: new Error('closing') }], [2, new Error('closing')]],
   wrong: [
+    [[2, { x: 1 }], TypeError, /^unknown option 'x'/],
+    [[2, { cancelError: 'x' }], TypeError, /cancelError must be an Error/],
+    [[2, {}, 1], TypeError, /^takes at most 2 arguments \(value, options\), got a number \(1\) as argument 3/],
     [['x'], NOT_A_NUMBER, /^value must be/],
     [['3'], NOT_A_NUMBER, /^value must be/],
     [[null], NOT_A_NUMBER, /^value must be/],
@@ -76,9 +79,6 @@ const semaphoreCases = (api: string): Entry => ({
     [[-1], RangeError, /^value must be a non-negative integer/],
     [[1.5], RangeError, /^value must be a non-negative integer/],
   ],
-  knownGap:
-    'new Semaphore(placement) still views any { buffer, byteOffset }, and a second argument is ignored ' +
-    '(the Semaphore part of issue 15 is done in lib/Semaphore.ts)',
 });
 
 const mutexCases = (api: string): Entry => ({
@@ -92,7 +92,6 @@ const mutexCases = (api: string): Entry => ({
     [[{ name: 1 }], TypeError, /^name must be a string/],
     [[{ cancelError: 'x' }], TypeError, /^cancelError must be an Error/],
   ],
-  knownGap: `a second argument is ignored (new ${api}(undefined, 1)); ${api} is checked in lib/${api}.ts`,
 });
 
 const sharedArrayCases: Entry = {

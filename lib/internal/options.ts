@@ -7,7 +7,7 @@
 
 import { OwnerDiedError, TimeoutError } from '../errors';
 import type { AcquireOptions, Guard, MutexOptions, Releaser, WaitOptions } from '../options';
-import { checkOptionKeys } from './args';
+import { checkArgCount, checkOptionKeys } from './args';
 import { describe } from './shared';
 import { assertCanBlock, checkSignal, deadlineOf, mayBlock } from './wait';
 
@@ -167,6 +167,16 @@ export async function runHolding<T>(acquired: Promise<Releaser>, callback: () =>
 }
 
 const MUTEX_OPTIONS = ['name', 'cancelError'] as const;
+
+/**
+ * Checks the arguments of `new Lock(…)` / `new RLock(…)`: one options object, or a bare `Error` taken as the
+ * `cancelError` (async-mutex's `new Mutex(cancelError)`), and nothing after it.
+ */
+export function parseMutexArgs(args: readonly unknown[], api: string): MutexOptions {
+  checkArgCount(args, ['options'], api);
+  const options = args[0];
+  return options instanceof Error ? { cancelError: options } : parseMutexOptions(options, api);
+}
 
 /** Checks the options of `new Lock(…)` / `new RLock(…)`. */
 export function parseMutexOptions(options: unknown, api: string): MutexOptions {
