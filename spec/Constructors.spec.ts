@@ -71,7 +71,11 @@ const semaphoreCases = (api: string): Entry => ({
   wrong: [
     [[2, { x: 1 }], TypeError, /^unknown option 'x'/],
     [[2, { cancelError: 'x' }], TypeError, /cancelError must be an Error/],
-    [[2, {}, 1], TypeError, /^takes at most 2 arguments \(value, options\), got a number \(1\) as argument 3/],
+    [
+      [2, {}, 1],
+      TypeError,
+      /^takes at most 2 arguments \(value, options\), got a number \(1\) as argument 3/,
+    ],
     [['x'], NOT_A_NUMBER, /^value must be/],
     [['3'], NOT_A_NUMBER, /^value must be/],
     [[null], NOT_A_NUMBER, /^value must be/],
