@@ -198,7 +198,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
    * looked); the joiners are woken when that abandoned any.
    */
   #reap(): void {
-    this.ring.settle();
+    // Repairs a dead holder's half-done put or get first, then abandons the dead consumers' tasks.
     this.ring.reapDeadConsumers();
   }
 

@@ -496,21 +496,14 @@ export class Ring {
     const words = this.words;
     const items = words[GET_ITEMS];
     words[GET_UNDO_ITEMS] = items;
-    const slots = this.#slots;
-    if (slots !== undefined) {
-      const slot = this.#slot === NO_SLOT ? this.#claimSlot() : this.#slot;
-      words[GET_UNDO_SLOT] = slot;
-      if (slot >= 0) {
-        const held = slots[slot + 1];
-        words[GET_UNDO_HELD] = held;
-        words[GET_UNDO_POS] = next;
-        Atomics.store(slots, slot + 1, held + n);
-      } else {
-        words[GET_UNDO_POS] = next;
-      }
-    } else {
-      words[GET_UNDO_POS] = next;
-    }
+    // A plain Queue's view is UNTRACKED from the start; a JoinableQueue's claims its entry on its first get.
+    const slot = this.#slot === NO_SLOT ? this.#claimSlot() : this.#slot;
+    words[GET_UNDO_SLOT] = slot;
+    const slots = this.#slots as Int32Array;
+    const held = slot >= 0 ? slots[slot + 1] : 0;
+    words[GET_UNDO_HELD] = held;
+    words[GET_UNDO_POS] = next;
+    if (slot >= 0) Atomics.store(slots, slot + 1, held + n);
     words[GET_ITEMS] = (items + n) | 0;
   }
 
