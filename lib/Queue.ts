@@ -19,6 +19,7 @@
 
 import { QueueClosedError, QueueEmptyError, QueueFullError } from './errors';
 import { checkArgCount, checkInteger, checkOptionKeys, PLACED } from './internal/args';
+import { now } from './internal/clock';
 import { decode, type Encoded, encode, ItemType } from './internal/codec';
 import { parseWait } from './internal/options';
 import { arm, broadcastClosed, signal, spinForItem, spinForRoom } from './internal/queueSignal';
@@ -29,6 +30,7 @@ import {
   GET_LOCK,
   GETTERS,
   HEADER_BYTES,
+  LOCK_BUSY,
   MAX_CAPACITY,
   MAXSIZE,
   NOT_EMPTY,
@@ -111,6 +113,12 @@ interface Batch {
   readonly records: Encoded[];
   readonly size: number;
 }
+
+/**
+ * How soon an async put or get tries again when a queue lock was still held after its spin (see
+ * `Queue.#attemptAsync`): such a lock is held for one copy, or by a thread that died.
+ */
+const BUSY_RETRY_MS = 1;
 
 function checkMax(max: number, api: string): void {
   if (!Number.isInteger(max) || max < 1) {
@@ -368,6 +376,44 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   }
 
   /**
+   * One attempt of an async form. The queue's short locks are not waited for by parking the thread here: the
+   * holder may be a worker this thread created and that died holding it, and this thread records that death
+   * only when its event loop runs. A lock still held after the spin makes the attempt return the event word's
+   * value (`index`: NOT_EMPTY or NOT_FULL), and `retry.recheckAt` asks the wait to try again in
+   * `BUSY_RETRY_MS`; nothing was changed.
+   */
+  #attemptAsync(
+    attempt: () => number | true,
+    index: number,
+    retry: { recheckAt: number } = { recheckAt: 0 },
+  ): number | true {
+    const ring = this.#ring;
+    ring.noPark = true;
+    try {
+      retry.recheckAt = Number.POSITIVE_INFINITY;
+      return attempt();
+    } catch (error) {
+      if (error !== LOCK_BUSY) throw error;
+      retry.recheckAt = now() + BUSY_RETRY_MS;
+      return Atomics.load(ring.words, index);
+    } finally {
+      ring.noPark = false;
+    }
+  }
+
+  /** `waitAsync` of a plan whose attempts go through {@link Queue.#attemptAsync}. */
+  #waitAsync(plan: WaitPlan, deadline: number, signal: AbortSignal | undefined): Promise<boolean> {
+    const retrying = {
+      view: plan.view,
+      index: plan.index,
+      recheckAt: Number.POSITIVE_INFINITY,
+      attempt: (): number | true => this.#attemptAsync(plan.attempt, plan.index, retrying),
+      leave: plan.leave,
+    };
+    return waitAsync(retrying, deadline, signal);
+  }
+
+  /**
    * Puts `item` at the end of the queue, waiting without blocking the thread while the queue is full: Python's
    * `put(item, timeout=…)`.
    *
@@ -391,8 +437,8 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     const { deadline, signal, timeout } = parseQueueWait(options, 'Queue.put');
     if (signal?.aborted) throw signal.reason;
     const encoded = this.#encode(item, 'Queue.put');
-    if (this.#attemptPut(encoded, null, 'Queue.put') === true) return;
-    if (!(await waitAsync(this.#putPlan(encoded, 'Queue.put', false), deadline, signal))) {
+    if (this.#attemptAsync(() => this.#attemptPut(encoded, null, 'Queue.put'), NOT_FULL) === true) return;
+    if (!(await this.#waitAsync(this.#putPlan(encoded, 'Queue.put', false), deadline, signal))) {
       throw new QueueFullError(`Queue.put: the queue stayed full for ${timeout} ms`);
     }
   }
@@ -585,8 +631,10 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     const { deadline, signal, timeout } = parseQueueWait(options, 'Queue.get');
     if (signal?.aborted) throw signal.reason;
     const getter: Getter = { item: undefined, waits: false, announced: false };
-    if (this.#attemptGet(getter, 'Queue.get') === true) return getter.item as T;
-    if (!(await waitAsync(this.#getPlan(getter, 'Queue.get'), deadline, signal))) {
+    if (this.#attemptAsync(() => this.#attemptGet(getter, 'Queue.get'), NOT_EMPTY) === true) {
+      return getter.item as T;
+    }
+    if (!(await this.#waitAsync(this.#getPlan(getter, 'Queue.get'), deadline, signal))) {
       throw new QueueEmptyError(`Queue.get: the queue stayed empty for ${timeout} ms`);
     }
     return getter.item as T;
@@ -733,8 +781,9 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     if (signal?.aborted) throw signal.reason;
     const batch = this.#encodeMany(items, 'Queue.putMany');
     if (batch.records.length === 0) return;
-    if (this.#attemptPutMany(batch, null, 'Queue.putMany') === true) return;
-    if (!(await waitAsync(this.#putManyPlan(batch, 'Queue.putMany'), deadline, signal))) {
+    if (this.#attemptAsync(() => this.#attemptPutMany(batch, null, 'Queue.putMany'), NOT_FULL) === true)
+      return;
+    if (!(await this.#waitAsync(this.#putManyPlan(batch, 'Queue.putMany'), deadline, signal))) {
       throw new QueueFullError(`Queue.putMany: the queue had no room for the batch for ${timeout} ms`);
     }
   }
@@ -839,8 +888,10 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     const { deadline, signal, timeout } = parseQueueWait(options, 'Queue.getMany');
     if (signal?.aborted) throw signal.reason;
     const getter: Getter = { item: undefined, waits: false, announced: false };
-    if (this.#attemptGetMany(getter, max, 'Queue.getMany') === true) return getter.item as T[];
-    if (!(await waitAsync(this.#getManyPlan(getter, max, 'Queue.getMany'), deadline, signal))) {
+    if (this.#attemptAsync(() => this.#attemptGetMany(getter, max, 'Queue.getMany'), NOT_EMPTY) === true) {
+      return getter.item as T[];
+    }
+    if (!(await this.#waitAsync(this.#getManyPlan(getter, max, 'Queue.getMany'), deadline, signal))) {
       throw new QueueEmptyError(`Queue.getMany: the queue stayed empty for ${timeout} ms`);
     }
     return getter.item as T[];

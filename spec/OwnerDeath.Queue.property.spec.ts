@@ -55,8 +55,11 @@ async function run(s: Scenario, tally: Tally): Promise<void> {
   const queue = s.joinable ? new JoinableQueue<KillpointItem>(options) : new Queue<KillpointItem>(options);
   const progress = new Int32Array(new SharedArrayBuffer(8 * (P + C)));
   const logs = Array.from({ length: C }, () => new Int32Array(new SharedArrayBuffer(4 * (1 + LOG_ENTRIES))));
-  const start = (role: string, index: number, log?: Int32Array): Worker =>
-    spawn('queue-killpoint', {
+  // Each worker's 'exit' event, listened for from its start: the registry records the death in its own 'exit'
+  // listener, registered before these, so once this resolves the death is known to every thread.
+  const exits = new Map<Worker, Promise<void>>();
+  const start = (role: string, index: number, log?: Int32Array): Worker => {
+    const worker = spawn('queue-killpoint', {
       queue,
       joinable: s.joinable,
       role,
@@ -65,6 +68,13 @@ async function run(s: Scenario, tally: Tally): Promise<void> {
       progress: progress.buffer,
       log: log?.buffer,
     });
+    exits.set(worker, new Promise((resolve) => worker.once('exit', () => resolve())));
+    return worker;
+  };
+  const kill = async (worker: Worker): Promise<void> => {
+    await worker.terminate();
+    await exits.get(worker);
+  };
   const producers = s.producerKills.map((_, i) => start('producer', i));
   const consumers = logs.map((log, c) => start('consumer', P + c, log));
   await Promise.all(
@@ -106,7 +116,7 @@ async function run(s: Scenario, tally: Tally): Promise<void> {
         () => `producer ${i} at ${attempted(i)}`,
         30_000,
       );
-      await worker.terminate();
+      await kill(worker);
       if (attempted(i) > completed(i)) tally.insidePut++;
     }),
   ).then(() => {
@@ -120,7 +130,7 @@ async function run(s: Scenario, tally: Tally): Promise<void> {
         () => `consumer ${c}`,
         60_000,
       );
-      await worker.terminate();
+      await kill(worker);
       if (attempted(i) > completed(i)) tally.insideGet++;
     }),
   );

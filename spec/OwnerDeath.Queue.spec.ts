@@ -122,3 +122,15 @@ describe('JoinableQueue: a consumer that dies between get and taskDone', () => {
     await queue.join({ timeout: PATIENCE });
   });
 });
+
+describe('Queue: the async forms in the thread that created the dead worker', () => {
+  it('an async get does not park that thread on the lock of a worker it terminated, before it learns of the death', async () => {
+    const queue = new Queue<number>({ capacity: 256 });
+    for (const n of [1, 2]) queue.putSync(n);
+    // In a worker of its own, so that a thread stuck in a sync wait would fail this test instead of hanging it.
+    const creator = spawn('queue-creator', { queue });
+    const { item } = await resultOf<{ item: number }>(creator, PATIENCE);
+    expect(item).toBe(1);
+    expect(queue.qsize()).toBe(1);
+  });
+});

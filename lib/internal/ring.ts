@@ -117,6 +117,9 @@ import { SpinBudget } from './spin';
 import { currentThreadId } from './thread';
 import { mayBlock, waitSync, wake } from './wait';
 
+/** Thrown by {@link Ring.lock} when {@link Ring.noPark} is set and the lock is still held after the spin. */
+export const LOCK_BUSY: Error = new Error('Ring.lock: busy (caught by the async forms of Queue)');
+
 /** Bytes of the header words before the ring (eight cache lines). */
 export const HEADER_BYTES = 512;
 
@@ -280,6 +283,12 @@ export class Ring {
   // -----------------------------------------------------------------------------------------------------------
   // Locks (mutex.ts's word; held for one record or one batch)
 
+  /**
+   * Set by the async forms while they attempt (see `Queue.#attemptAsync`): a lock still held after the spin is
+   * then not waited for by parking the thread; {@link LOCK_BUSY} is thrown instead, before anything changed.
+   */
+  noPark = false;
+
   lock(index: number): void {
     if (!tryLock(this.words, index)) this.#lockContended(index);
   }
@@ -293,7 +302,12 @@ export class Ring {
     }
     // A holder that died is taken over (mutex.ts), and what it left half-way is undone (see the table above).
     const plan: LockPlan = internalLockPlan(words, index);
-    if (mayBlock) {
+    if (this.noPark) {
+      // An async caller: its holder may be a worker this thread created and that died, whose death this thread
+      // records only when its event loop runs, so parking here could wait forever. A dead holder whose death
+      // is recorded is taken over at once.
+      if (plan.attempt() !== true) throw LOCK_BUSY;
+    } else if (mayBlock) {
       waitSync(plan, Number.POSITIVE_INFINITY);
     } else {
       // A thread that may not park (a browser's main thread) spins: the holder is copying one record.
