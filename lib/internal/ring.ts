@@ -614,24 +614,25 @@ export class Ring {
    * of an entry's thread id holds): {@link UNTRACKED} when all entries belong to live threads.
    */
   #claimSlot(): number {
-    const slots = this.#slots as Int32Array;
-    let free = UNTRACKED;
-    for (let at = 0; at < slots.length; at += SLOT_WORDS) {
-      const id = slots[at];
-      if (id === currentThreadId) return (this.#slot = at);
-      if (free === UNTRACKED && id === 0) free = at;
-    }
-    if (free === UNTRACKED && this.#reapLocked() >= 0) {
-      // Entries of dead consumers were freed (their tasks abandoned): take one.
-      for (let at = 0; at < slots.length && free === UNTRACKED; at += SLOT_WORDS)
-        if (slots[at] === 0) free = at;
-    }
+    const own = this.#entryOf(currentThreadId);
+    if (own >= 0) return (this.#slot = own);
+    let free = this.#entryOf(0);
+    // Entries of dead consumers are freed (their tasks abandoned) when no entry is free.
+    if (free === UNTRACKED && this.#reapLocked() >= 0) free = this.#entryOf(0);
     if (free >= 0) {
+      const slots = this.#slots as Int32Array;
       slots[free + 1] = 0;
       Atomics.store(slots, free, currentThreadId);
     }
     this.#slot = free;
     return free;
+  }
+
+  /** The first entry of the table of consumers whose thread id is `id` (0: a free one), or {@link UNTRACKED}. */
+  #entryOf(id: number): number {
+    const slots = this.#slots as Int32Array;
+    for (let at = 0; at < slots.length; at += SLOT_WORDS) if (slots[at] === id) return at;
+    return UNTRACKED;
   }
 
   /**
@@ -641,12 +642,8 @@ export class Ring {
   taskDone(): void {
     const slots = this.#slots;
     if (slots === undefined) return;
-    let slot = this.#slot;
-    if (slot === NO_SLOT) {
-      // This view has not got anything; another view of the same queue in this thread may have.
-      for (let at = 0; at < slots.length; at += SLOT_WORDS) if (slots[at] === currentThreadId) slot = at;
-      if (slot === NO_SLOT) return;
-    }
+    // A view that has not got anything looks for this thread's entry: another view in this thread may have.
+    const slot = this.#slot === NO_SLOT ? this.#entryOf(currentThreadId) : this.#slot;
     if (slot >= 0 && slots[slot + 1] > 0) Atomics.sub(slots, slot + 1, 1);
   }
 
