@@ -33,13 +33,16 @@
  * that finds a thread has died since it last looked marks the dead threads' tasks done as *abandoned*
  * (`internal/ring.ts`, "A JoinableQueue's consumers"), and a `join` that saw tasks abandoned while it waited
  * ends with `OwnerDiedError` once nothing is unfinished, instead of returning as if every task had been done.
- * Joiners watch deaths (`watchesDeaths`), so they look as soon as a death is recorded.
+ * Joiners watch deaths (`watchesDeaths`), so they look as soon as a death is recorded. The reap never parks the
+ * thread on the queue's GET_LOCK (its holder may be a dead worker this thread has not yet seen exit): a join that
+ * finds it held looks again a millisecond later.
  *
  * @module
  */
 
 import { OwnerDiedError, TaskDoneError, TimeoutError } from './errors';
 import { PLACED } from './internal/args';
+import { now } from './internal/clock';
 import { parseWait } from './internal/options';
 import { ABANDONED, ABANDONER, JOINABLE_KIND, JOINERS, PUT_ITEMS, TASKS_DONE } from './internal/ring';
 import { type Kind, keepClassName, type Placement, registerReviver } from './internal/shared';
@@ -57,6 +60,8 @@ import type { WaitOptions } from './options';
 import { attachQueue, Queue, type QueueOptions } from './Queue';
 
 const KIND = JOINABLE_KIND;
+/** How soon a join looks again after its reap found the queue's GET_LOCK held (held for one copy, or by a dead thread). */
+const REAP_RETRY_MS = 1;
 
 /**
  * A {@link Queue} whose producers can wait until every item has been processed: consumers call
@@ -197,9 +202,9 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
    * Marks done the tasks of consumers that died holding them (when a thread has died since this view last
    * looked); the joiners are woken when that abandoned any.
    */
-  #reap(): void {
+  #reap(): boolean {
     // Repairs a dead holder's half-done put or get first, then abandons the dead consumers' tasks.
-    this.ring.reapDeadConsumers();
+    return this.ring.reapDeadConsumers();
   }
 
   /** Throws {@link OwnerDiedError} when tasks were abandoned since `before` (a value of ABANDONED). */
@@ -225,17 +230,19 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
   #joinPlan(): WaitPlan {
     const view = this.words;
     let announced = false;
-    return {
+    const plan = {
       view,
       index: TASKS_DONE,
       // A consumer that dies holding tasks finishes them (as abandoned): the join must look.
       watchesDeaths: true,
+      // Set when the reap found the queue's GET_LOCK held (it never parks): look again soon.
+      recheckAt: Number.POSITIVE_INFINITY,
       attempt: () => {
         if (!announced) {
           announced = true;
           Atomics.add(view, JOINERS, 1);
         }
-        this.#reap();
+        plan.recheckAt = this.#reap() ? Number.POSITIVE_INFINITY : now() + REAP_RETRY_MS;
         const done = Atomics.load(view, TASKS_DONE);
         return Atomics.load(view, PUT_ITEMS) === done ? true : done;
       },
@@ -243,6 +250,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
         if (announced) Atomics.sub(view, JOINERS, 1);
       },
     };
+    return plan;
   }
 
   /**

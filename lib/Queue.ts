@@ -19,7 +19,6 @@
 
 import { QueueClosedError, QueueEmptyError, QueueFullError } from './errors';
 import { checkArgCount, checkInteger, checkOptionKeys, PLACED } from './internal/args';
-import { now } from './internal/clock';
 import { decode, type Encoded, encode, ItemType } from './internal/codec';
 import { parseWait } from './internal/options';
 import { arm, broadcastClosed, signal, spinForItem, spinForRoom } from './internal/queueSignal';
@@ -113,12 +112,6 @@ interface Batch {
   readonly records: Encoded[];
   readonly size: number;
 }
-
-/**
- * How soon an async put or get tries again when a queue lock was still held after its spin (see
- * `Queue.#attemptAsync`): such a lock is held for one copy, or by a thread that died.
- */
-const BUSY_RETRY_MS = 1;
 
 function checkMax(max: number, api: string): void {
   if (!Number.isInteger(max) || max < 1) {
@@ -378,24 +371,25 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   /**
    * One attempt of an async form. The queue's short locks are not waited for by parking the thread here: the
    * holder may be a worker this thread created and that died holding it, and this thread records that death
-   * only when its event loop runs. A lock still held after the spin makes the attempt return the event word's
-   * value (`index`: NOT_EMPTY or NOT_FULL), and `retry.recheckAt` asks the wait to try again in
-   * `BUSY_RETRY_MS`; nothing was changed.
+   * only when its event loop runs. A lock still held after the spin (and now marked CONTENDED, so that its
+   * release notifies) makes the attempt return that lock word's value and point `retry.index` at it: the wait
+   * then parks asynchronously on the lock word, and wakes when it is released or when a death is recorded.
+   * Nothing was changed.
    */
   #attemptAsync(
     attempt: () => number | true,
     index: number,
-    retry: { recheckAt: number } = { recheckAt: 0 },
+    retry: { index: number } = { index },
   ): number | true {
     const ring = this.#ring;
     ring.noPark = true;
     try {
-      retry.recheckAt = Number.POSITIVE_INFINITY;
+      retry.index = index;
       return attempt();
     } catch (error) {
       if (error !== LOCK_BUSY) throw error;
-      retry.recheckAt = now() + BUSY_RETRY_MS;
-      return Atomics.load(ring.words, index);
+      retry.index = ring.busyIndex;
+      return ring.busyWord;
     } finally {
       ring.noPark = false;
     }
@@ -406,7 +400,8 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     const retrying = {
       view: plan.view,
       index: plan.index,
-      recheckAt: Number.POSITIVE_INFINITY,
+      // A lock word's holder may die: wake after every recorded death too.
+      watchesDeaths: true,
       attempt: (): number | true => this.#attemptAsync(plan.attempt, plan.index, retrying),
       leave: plan.leave,
     };

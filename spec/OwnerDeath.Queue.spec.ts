@@ -133,4 +133,24 @@ describe('Queue: the async forms in the thread that created the dead worker', ()
     expect(item).toBe(1);
     expect(queue.qsize()).toBe(1);
   });
+
+  it('an async join does not park that thread on the lock of a worker it terminated, when it looks for dead consumers', async () => {
+    // A death recorded in this process since any view looked, so that the creator's join looks for dead consumers.
+    await kill(
+      await startDier('queue-stopper', {
+        queue: new Queue<number>(),
+        joinable: false,
+        side: 'put',
+        how: 'terminate',
+      }),
+      'terminate',
+    );
+    const queue = new JoinableQueue<number>({ capacity: 256 });
+    for (const n of [1, 2]) queue.putSync(n);
+    const creator = spawn('queue-reaper', { queue });
+    const result = await resultOf<{ item: number; abandoned: number }>(creator, PATIENCE);
+    expect(result).toEqual({ item: 2, abandoned: 0 });
+    expect(queue.qsize()).toBe(0);
+    expect(queue.unfinishedTasks()).toBe(0);
+  });
 });

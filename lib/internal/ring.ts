@@ -288,6 +288,9 @@ export class Ring {
    * then not waited for by parking the thread; {@link LOCK_BUSY} is thrown instead, before anything changed.
    */
   noPark = false;
+  /** After {@link LOCK_BUSY}: the lock word that was held, and its value to park on (marked CONTENDED). */
+  busyIndex = 0;
+  busyWord = 0;
 
   lock(index: number): void {
     if (!tryLock(this.words, index)) this.#lockContended(index);
@@ -306,7 +309,12 @@ export class Ring {
       // An async caller: its holder may be a worker this thread created and that died, whose death this thread
       // records only when its event loop runs, so parking here could wait forever. A dead holder whose death
       // is recorded is taken over at once.
-      if (plan.attempt() !== true) throw LOCK_BUSY;
+      const word = plan.attempt();
+      if (word !== true) {
+        this.busyIndex = index;
+        this.busyWord = word;
+        throw LOCK_BUSY;
+      }
     } else if (mayBlock) {
       waitSync(plan, Number.POSITIVE_INFINITY);
     } else {
@@ -349,12 +357,24 @@ export class Ring {
     const deaths = deathCount();
     if (deaths === this.#settled) return;
     this.#settled = deaths;
-    for (const index of [PUT_LOCK, GET_LOCK]) {
-      const word = Atomics.load(this.words, index);
-      if (word !== UNLOCKED && isDead(holderOf(word))) {
-        this.lock(index);
-        this.unlock(index);
+    const noPark = this.noPark;
+    // Never parks: a lock held by a live thread after all was taken over by it, which did the repair.
+    this.noPark = true;
+    try {
+      for (const index of [PUT_LOCK, GET_LOCK]) {
+        const word = Atomics.load(this.words, index);
+        if (word !== UNLOCKED && isDead(holderOf(word))) {
+          try {
+            this.lock(index);
+          } catch (error) {
+            if (error !== LOCK_BUSY) throw error;
+            continue;
+          }
+          this.unlock(index);
+        }
       }
+    } finally {
+      this.noPark = noPark;
     }
   }
 
@@ -648,20 +668,32 @@ export class Ring {
   }
 
   /**
-   * Marks done the tasks held by consumers that died (each at most the tasks got and not yet done), frees their
-   * entries, and returns how many; checks only when a thread has died since this view last looked. Holds
-   * GET_LOCK, so a dead consumer's half-done get is undone first and no entry changes meanwhile.
+   * Marks done the tasks held by consumers that died (each at most the tasks got and not yet done) and frees
+   * their entries; checks only when a thread has died since this view last looked. Holds GET_LOCK, so a dead
+   * consumer's half-done get is undone first and no entry changes meanwhile. Never parks the thread (it is
+   * called from async forms and non-blocking queries, and GET_LOCK's holder may be a worker this thread created
+   * and that died, whose death this thread records only when its event loop runs): returns `false` when
+   * GET_LOCK was held, and the next call tries again.
    */
-  reapDeadConsumers(): number {
-    const slots = this.#slots;
-    if (slots === undefined) return 0;
+  reapDeadConsumers(): boolean {
+    if (this.#slots === undefined) return true;
     const deaths = deathCount();
-    if (deaths === this.#reaped) return 0;
-    this.#reaped = deaths;
-    this.settle();
-    this.lock(GET_LOCK);
+    if (deaths === this.#reaped) return true;
+    const noPark = this.noPark;
+    this.noPark = true;
     try {
-      return Math.max(0, this.#reapLocked());
+      this.settle();
+      this.lock(GET_LOCK);
+    } catch (error) {
+      if (error !== LOCK_BUSY) throw error;
+      return false;
+    } finally {
+      this.noPark = noPark;
+    }
+    try {
+      this.#reaped = deaths;
+      this.#reapLocked();
+      return true;
     } finally {
       this.unlock(GET_LOCK);
     }
