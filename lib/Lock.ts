@@ -36,6 +36,7 @@ import {
   initMutex,
   type LockPlan,
   lockPlan,
+  SYNC_WORD,
   spinLock,
   tryLock,
   tryLockOrTakeOver,
@@ -128,6 +129,8 @@ export class Lock implements MutexInterface {
   #keepAsyncPlan: LockPlan | undefined;
   /** Hand-overs to this thread's own waiters since the last release through the shared word. */
   #handOvers = 0;
+  /** `SYNC_WORD`: this thread's word for an uncontended take, or -1 where it may not block. */
+  readonly #syncWord = SYNC_WORD;
 
   /** Bytes a `Lock` occupies in shared memory. */
   static readonly byteLength: number = KIND.byteLength;
@@ -211,6 +214,12 @@ export class Lock implements MutexInterface {
    * ```
    */
   acquireSync(timeout?: number): boolean {
+    // The uncontended case, with no module binding loaded but the order mode: UNLOCKED (0) to this thread's word.
+    const word = this.#syncWord;
+    if (word > 0 && timeout === undefined && orderMode === 'off') {
+      if (Atomics.compareExchange(this.#view, STATE, 0, word) === 0) return true;
+      return this.#acquireContendedSync(undefined);
+    }
     checkTimeout(timeout, 'Lock.acquireSync');
     if (!mayBlock) assertCanBlock('Lock.acquireSync', 'await lock.acquire()');
     if (orderMode !== 'off') return this.#acquireCheckedSync(timeout);
@@ -296,8 +305,11 @@ export class Lock implements MutexInterface {
   release(): void {
     const turnstile = this.#turnstileCache;
     if (turnstile !== undefined && !turnstile.isEmpty() && this.#handOver(turnstile)) return;
-    if (unlock(this.#view, STATE) === UNLOCKED)
-      throw new LockNotHeldError('Lock.release: the lock is not held');
+    // The common case first: this thread held it uncontended (nobody parked), order checking off.
+    const view = this.#view;
+    if (orderMode === 'off' && Atomics.compareExchange(view, STATE, this.#syncWord, 0) === this.#syncWord)
+      return;
+    if (unlock(view, STATE) === UNLOCKED) throw new LockNotHeldError('Lock.release: the lock is not held');
     if (orderMode !== 'off') releasedInOrder(Atomics.load(this.#view, ID));
   }
 

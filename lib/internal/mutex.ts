@@ -52,7 +52,7 @@ import { type ParsedWait, parseWait, timedOut } from './options';
 import { isDead } from './registry';
 import { currentThreadId } from './thread';
 import type { Turnstile } from './turnstile';
-import { SPIN_LIMIT, type WaitPlan, waitAsync, wake } from './wait';
+import { mayBlock, SPIN_LIMIT, type WaitPlan, waitAsync, wake } from './wait';
 
 export const UNLOCKED = 0; // free
 const LOCKED = 1; // held, nobody parked
@@ -62,6 +62,13 @@ const STATE_BITS = 3;
 /** This thread's id as it stands in a word it holds. */
 const ME = currentThreadId << 2;
 const ME_LOCKED = ME | LOCKED;
+
+/**
+ * The word this thread writes to take a lock uncontended where it may block, or -1 (never a word) where it may
+ * not: a lock keeps it in a field of its own, so that its fast paths compare against a value in the object
+ * instead of loading module bindings (each costs about 4% of an uncontended acquire + release).
+ */
+export const SYNC_WORD: number = mayBlock ? ME_LOCKED : -1;
 const ME_CONTENDED = ME | CONTENDED;
 
 /** The id of the thread that holds a word (0 when free). */

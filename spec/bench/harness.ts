@@ -97,6 +97,48 @@ export async function nsPerOpAsync(
   return median(samples);
 }
 
+/**
+ * Times several loops in turn, in short batches, `rounds` times over (after a warm-up of a tenth as many), so
+ * that a change in the machine's load or frequency hits all of them alike: a figure of a few nanoseconds per
+ * iteration moves by more between two 150 ms samples taken a second apart than the difference being measured.
+ * Returns each loop's ns per iteration, one figure per round; compare them round by round.
+ */
+export function interleavedNs<K extends string>(
+  loops: Record<K, (iterations: number) => void>,
+  { rounds = 101, batchMs = 4 } = {},
+): Record<K, number[]> {
+  const names = Object.keys(loops) as K[];
+  // Calibrated on the first loop: a batch of each takes about `batchMs`.
+  let iterations = 1000;
+  for (;;) {
+    const t0 = performance.now();
+    loops[names[0]](iterations);
+    const ms = performance.now() - t0;
+    if (ms >= batchMs / 4) {
+      iterations = Math.max(1, Math.round((iterations * batchMs) / Math.max(ms, 1e-3)));
+      break;
+    }
+    iterations *= 4;
+  }
+  const out = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<K, number[]>;
+  const warmUp = Math.ceil(rounds / 10);
+  for (let round = 0; round < warmUp + rounds; round++) {
+    for (const name of names) {
+      const t0 = performance.now();
+      loops[name](iterations);
+      const ns = ((performance.now() - t0) * 1e6) / iterations;
+      if (round >= warmUp) out[name].push(ns);
+    }
+  }
+  return out;
+}
+
+/** The `q`-quantile (0–1) of `values`, nearest rank. */
+export function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))];
+}
+
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
