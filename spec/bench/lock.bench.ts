@@ -55,7 +55,12 @@ export default async function lockBench(bench: Bench): Promise<void> {
   // Interleaved batches, compared round by round (see interleavedNs).
   const uncontended = interleavedNs({
     raw: rawPairLoop(raw),
-    lock: lockSyncLoop(lock),
+    lock: (n: number) => {
+      for (let i = 0; i < n; i++) {
+        lock.acquireSync();
+        lock.release();
+      }
+    },
     rlock: (n: number) => {
       for (let i = 0; i < n; i++) {
         rlock.acquireSync();
