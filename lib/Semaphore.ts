@@ -305,6 +305,13 @@ export class Semaphore implements SemaphoreInterface {
   #slotHint = 0;
   /** Hand-overs to this thread's own waiters since the last release through the shared value. */
   #handOvers = 0;
+  /**
+   * The value this handle last saw VALUE take (after its own take or release): the first compare-exchange of
+   * the next take or release expects it, so that under contention the word's cache line is fetched once, for
+   * writing, instead of a load and then the exchange. A wrong guess costs one failed exchange, which returns the
+   * actual value.
+   */
+  #guess = 0;
 
   /** Bytes a `Semaphore` (or `BoundedSemaphore`) occupies in shared memory. */
   static readonly byteLength: number = SEMAPHORE.byteLength;
@@ -385,10 +392,18 @@ export class Semaphore implements SemaphoreInterface {
   /** Takes `weight` permits if that many are available; returns the value before, or -1. */
   #take(weight: number): number {
     const view = this.#view;
+    let value = this.#guess;
     for (;;) {
-      const value = Atomics.load(view, VALUE);
-      if (value < weight) return -1;
-      if (Atomics.compareExchange(view, VALUE, value, value - weight) === value) return value;
+      if (value < weight) {
+        value = Atomics.load(view, VALUE);
+        if (value < weight) return -1;
+      }
+      const seen = Atomics.compareExchange(view, VALUE, value, value - weight);
+      if (seen === value) {
+        this.#guess = value - weight;
+        return value;
+      }
+      value = seen;
     }
   }
 
@@ -563,11 +578,18 @@ export class Semaphore implements SemaphoreInterface {
       n -= this.#handOver(turnstile, n);
       if (n === 0) return;
     }
+    let value = this.#guess;
     for (;;) {
-      const value = Atomics.load(view, VALUE);
-      if (value > limit - n) this.#overflow(value, n);
-      if (Atomics.compareExchange(view, VALUE, value, value + n) === value) break;
+      // A guess past the bound is checked against the actual value, never reported.
+      if (value > limit - n) {
+        value = Atomics.load(view, VALUE);
+        if (value > limit - n) this.#overflow(value, n);
+      }
+      const seen = Atomics.compareExchange(view, VALUE, value, value + n);
+      if (seen === value) break;
+      value = seen;
     }
+    this.#guess = value + n;
     // The add above happens-before this read; a waiter's announcement happens-before its last read of VALUE.
     if (Atomics.load(view, WAITERS) > 0) wake(view, VALUE);
   }
