@@ -31,6 +31,7 @@
  * | 4              | WAITS_HIGH | how many wait slots have ever been claimed (scans stop there)            |
  * | 5              | ORDER_MODE | lock-order checking: 0 off, 1 warn, 2 throw (`deadlock.ts`)              |
  * | 6              | SERIAL  | a random nonzero number drawn at creation: tells one registry's clones apart from another registry |
+ * | 7              | RECORDED | deaths whose RING slot is written (each recorder adds 1 after its store): see `settledDeathCount` |
  * | 8 … 8+RING−1   | RING    | the ids of the last `RING_SIZE` threads that died, `RING[n % RING_SIZE]`    |
  * | WAITS …        | wait slots | `MAX_WAITS` slots of `WAIT_WORDS` words: who waits for which lock (`deadlock.ts`) |
  * | NAMES …        | lock names | `MAX_NAMES` slots of `NAME_WORDS` words: lock id → name (`deadlock.ts`)   |
@@ -63,7 +64,10 @@ export const WAITS_HIGH = 4;
 export const ORDER_MODE = 5;
 /** A random number that names this registry (two clones of one buffer are different objects). */
 const SERIAL = 6;
-const RING = 8;
+/** @internal For specs that record a death step by step. */
+export const RECORDED = 7;
+/** @internal For specs that record a death step by step. */
+export const RING = 8;
 /** How many deaths the registry remembers. */
 export const RING_SIZE = 1024;
 
@@ -153,6 +157,20 @@ export function deathCount(): number {
 }
 
 /**
+ * {@link deathCount} for a caller that remembers which count it has looked at (to look again only after a new
+ * death): the count when every death it counts is already in the ring, or -1 while a recording is half done
+ * (DEATHS incremented, its slot not yet written), when a look could miss that death and must not be remembered.
+ * RECORDED is read first: equal to DEATHS read after it, no recording was in progress in between. A recorder that
+ * stopped between its steps (or a copy of the library that does not count RECORDED) leaves -1 for good: such a
+ * caller then looks every time, as if it remembered nothing.
+ */
+export function settledDeathCount(): number {
+  const recorded = Atomics.load(view, RECORDED);
+  const deaths = Atomics.load(view, DEATHS);
+  return recorded === deaths ? deaths : -1;
+}
+
+/**
  * Whether thread `id` is known to have died. Costs one load while nobody has died, and a scan of at most
  * `RING_SIZE` words after deaths; called only on contended paths.
  */
@@ -172,6 +190,7 @@ export function recordDeath(id: number): void {
   if (!Number.isInteger(id) || id <= 0 || id === currentThreadId || isDead(id)) return;
   const n = Atomics.add(view, DEATHS, 1);
   Atomics.store(view, RING + (n % RING_SIZE), id);
+  Atomics.add(view, RECORDED, 1);
   Atomics.notify(view, DEATHS);
 }
 

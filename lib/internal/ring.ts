@@ -111,7 +111,7 @@
 
 import { type Encoded, ItemType } from './codec';
 import { holderOf, internalLockPlan, type LockPlan, tryLock, UNLOCKED, unlockInternal } from './mutex';
-import { deathCount, isDead } from './registry';
+import { isDead, settledDeathCount } from './registry';
 import { align8, defineKind, type Kind } from './shared';
 import { SpinBudget } from './spin';
 import { currentThreadId } from './thread';
@@ -354,8 +354,9 @@ export class Ring {
    * Costs one load while nobody dies.
    */
   settle(): void {
-    const deaths = deathCount();
-    if (deaths === this.#settled) return;
+    // -1 (a death being recorded) is never remembered as looked at: see settledDeathCount.
+    const deaths = settledDeathCount();
+    if (deaths >= 0 && deaths === this.#settled) return;
     this.#settled = deaths;
     const noPark = this.noPark;
     // Never parks: a lock held by a live thread after all was taken over by it, which did the repair.
@@ -677,8 +678,8 @@ export class Ring {
    */
   reapDeadConsumers(): boolean {
     if (this.#slots === undefined) return true;
-    const deaths = deathCount();
-    if (deaths === this.#reaped) return true;
+    const deaths = settledDeathCount();
+    if (deaths >= 0 && deaths === this.#reaped) return true;
     const noPark = this.noPark;
     this.noPark = true;
     try {
