@@ -9,6 +9,16 @@ import { nextMessage, startTsWorker } from '../../demos/support/ts-worker';
 export { nextMessage };
 
 const live = new Set<Worker>();
+/**
+ * Each spawned worker's `done` message, kept from the moment it arrives: a spec often awaits something else
+ * first, and a message that arrives while nobody listens is gone (the worker then exits, and a `resultOf` called
+ * later would wait for a message that already came).
+ */
+const results = new WeakMap<Worker, Done<unknown>>();
+
+function isDone(message: unknown): message is Done<unknown> {
+  return typeof message === 'object' && message !== null && 'done' in message;
+}
 
 /** Starts the fixture `spec/fixtures/<name>.ts` with `workerData`. */
 export function spawn(name: string, workerData?: unknown, options: WorkerOptions = {}): Worker {
@@ -18,6 +28,12 @@ export function spawn(name: string, workerData?: unknown, options: WorkerOptions
   });
   live.add(worker);
   worker.once('exit', () => live.delete(worker));
+  const keepDone = (message: unknown): void => {
+    if (!isDone(message)) return;
+    results.set(worker, message);
+    worker.off('message', keepDone);
+  };
+  worker.on('message', keepDone);
   return worker;
 }
 
@@ -35,11 +51,9 @@ export interface Done<T> {
 
 /** The `done` result of a fixture worker, within `timeoutMs`. */
 export async function resultOf<T>(worker: Worker, timeoutMs: number): Promise<T> {
-  const message = await nextMessage<Done<T>>(
-    worker,
-    timeoutMs,
-    (m) => typeof m === 'object' && m !== null && 'done' in m,
-  );
+  const kept = results.get(worker);
+  if (kept !== undefined) return kept.done as T;
+  const message = await nextMessage<Done<T>>(worker, timeoutMs, isDone);
   return message.done;
 }
 
