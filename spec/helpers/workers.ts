@@ -10,11 +10,16 @@ export { nextMessage };
 
 const live = new Set<Worker>();
 /**
- * Each spawned worker's `done` message, kept from the moment it arrives: a spec often awaits something else
- * first, and a message that arrives while nobody listens is gone (the worker then exits, and a `resultOf` called
- * later would wait for a message that already came).
+ * Each spawned worker's `done` messages, received from the moment the worker starts: a spec often awaits
+ * something else first, and a message that arrives while nobody listens is gone (the worker then exits, and a
+ * `resultOf` called later would wait for a message that already came). A worker that serves several rounds
+ * posts one per round: `resultOf` takes them in order, each once.
  */
-const results = new WeakMap<Worker, Done<unknown>>();
+interface Inbox {
+  readonly kept: Done<unknown>[];
+  readonly waiting: ((message: Done<unknown>) => void)[];
+}
+const inboxes = new WeakMap<Worker, Inbox>();
 
 function isDone(message: unknown): message is Done<unknown> {
   return typeof message === 'object' && message !== null && 'done' in message;
@@ -28,12 +33,14 @@ export function spawn(name: string, workerData?: unknown, options: WorkerOptions
   });
   live.add(worker);
   worker.once('exit', () => live.delete(worker));
-  const keepDone = (message: unknown): void => {
+  const inbox: Inbox = { kept: [], waiting: [] };
+  inboxes.set(worker, inbox);
+  worker.on('message', (message: unknown) => {
     if (!isDone(message)) return;
-    results.set(worker, message);
-    worker.off('message', keepDone);
-  };
-  worker.on('message', keepDone);
+    const waiter = inbox.waiting.shift();
+    if (waiter) waiter(message);
+    else inbox.kept.push(message);
+  });
   return worker;
 }
 
@@ -50,11 +57,41 @@ export interface Done<T> {
 }
 
 /** The `done` result of a fixture worker, within `timeoutMs`. */
-export async function resultOf<T>(worker: Worker, timeoutMs: number): Promise<T> {
-  const kept = results.get(worker);
-  if (kept !== undefined) return kept.done as T;
-  const message = await nextMessage<Done<T>>(worker, timeoutMs, isDone);
-  return message.done;
+export function resultOf<T>(worker: Worker, timeoutMs: number): Promise<T> {
+  const inbox = inboxes.get(worker);
+  if (inbox === undefined) {
+    return nextMessage<Done<T>>(worker, timeoutMs, isDone).then((message) => message.done);
+  }
+  const kept = inbox.kept.shift();
+  if (kept !== undefined) return Promise.resolve(kept.done as T);
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`no message from the worker within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onDone = (message: Done<unknown>): void => {
+      cleanup();
+      resolve(message.done as T);
+    };
+    const onError = (err: unknown): void => {
+      cleanup();
+      reject(err);
+    };
+    const onExit = (code: number): void => {
+      cleanup();
+      reject(new Error(`the worker exited with code ${code} before sending the expected message`));
+    };
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      const at = inbox.waiting.indexOf(onDone);
+      if (at >= 0) inbox.waiting.splice(at, 1);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
+    inbox.waiting.push(onDone);
+    worker.once('error', onError);
+    worker.once('exit', onExit);
+  });
 }
 
 /** Starts one fixture per `workerData` entry and collects all their results, within `timeoutMs`. */
