@@ -240,7 +240,9 @@ export const cases: Case[] = [
       });
       strictEqual(all.length, 2 * items, 'items delivered');
       strictEqual(new Set(all).size, 2 * items, 'an item delivered twice');
-      ok(mine.length > 0 && theirs.length > 0, 'one consumer got nothing');
+      // How the items split between the two consumers is up to the scheduler: a queue promises no fairness
+      // between consumers (Python's neither), and on a loaded 2-core machine one consumer may get them all
+      // (seen once on Bun in CI). Both consumers' items were checked above, whichever way they split.
       let error: unknown;
       try {
         await queue.put({ producer: 9, seq: 0, text: '' });
