@@ -322,15 +322,14 @@ export class Lock implements MutexInterface {
    */
   #handOver(turnstile: Turnstile): boolean {
     if (!heldByMe(this.#view, STATE)) return false;
-    const id = Atomics.load(this.#view, ID);
     // Looked at every HAND_OVER_BURST-th hand-over, so a wait published at any time is seen within that many.
     if (this.#handOvers >= HAND_OVER_BURST) {
       this.#handOvers = 0;
-      if (othersWaitFor(id)) return false;
+      if (othersWaitFor(Atomics.load(this.#view, ID))) return false;
     }
     if (turnstile.handOver(1, 0) === 0) return false;
     this.#handOvers++;
-    if (orderMode !== 'off') releasedInOrder(id);
+    if (orderMode !== 'off') releasedInOrder(Atomics.load(this.#view, ID));
     return true;
   }
 

@@ -76,7 +76,7 @@
 import { E_CANCELED, type SemaphoreInterface } from 'async-mutex';
 import { SemaphoreOverflowError, TimeoutError } from './errors';
 import { checkArgCount } from './internal/args';
-import { guardOf, parseWait } from './internal/options';
+import { guardOf, type ParsedWait, parseWait } from './internal/options';
 import { deathCount, isDead } from './internal/registry';
 import {
   allocate,
@@ -575,7 +575,7 @@ export class Semaphore implements SemaphoreInterface {
     if (turnstile !== undefined && !turnstile.isEmpty()) {
       const value = Atomics.load(view, VALUE);
       if (value > limit - n) this.#overflow(value, n);
-      n -= this.#handOver(turnstile, n);
+      n -= this.#handOver(turnstile, n, value);
       if (n === 0) return;
     }
     let value = this.#guess;
@@ -603,21 +603,24 @@ export class Semaphore implements SemaphoreInterface {
    * happen in a row; then one release goes through the shared value, where the other thread competes on
    * equal terms.
    */
-  #handOver(turnstile: Turnstile, n: number): number {
+  #handOver(turnstile: Turnstile, n: number, value: number): number {
     const view = this.#view;
     let left = n;
-    while (left > 0) {
+    let seen = value; // VALUE as the caller just read it
+    for (;;) {
       // Looked at every HAND_OVER_BURST-th hand-over, so a wait announced at any time is seen within that many.
       if (this.#handOvers >= HAND_OVER_BURST) {
         this.#handOvers = 0;
         if (Atomics.load(view, WAITERS) > this.#localState().announced) break;
       }
       // The value the acquirer is told: the value as if the permits had been added, before its take.
-      const available = Atomics.load(view, VALUE) + left;
+      const available = seen + left;
       const weight = turnstile.handOver(left, available, available);
       if (weight === 0) break;
       left -= weight;
       this.#handOvers++;
+      if (left === 0) break;
+      seen = Atomics.load(view, VALUE);
     }
     return n - left;
   }
@@ -831,8 +834,21 @@ export class Semaphore implements SemaphoreInterface {
     } catch (err) {
       return Promise.reject(err);
     }
+    // The common acquire (weight 1, no deadline, no signal) makes no closure: this body makes none at all
+    // (a function that makes one allocates its context on every call), #enqueue makes what the others need.
+    if (weight === 1 && parsed.deadline === Number.POSITIVE_INFINITY && parsed.signal === undefined) {
+      return turnstile.enqueuePlain(parsed.priority, 1, this.#grantedOne);
+    }
+    return this.#enqueue(turnstile, weight, parsed, api);
+  }
+
+  #enqueue(
+    turnstile: Turnstile,
+    weight: number,
+    parsed: ParsedWait,
+    api: string,
+  ): Promise<[number, Releaser]> {
     const { timeout, deadline } = parsed;
-    // No closure is made for what is not needed: the common acquire has no deadline and weight 1.
     return turnstile.enqueue(
       parsed.priority,
       weight,

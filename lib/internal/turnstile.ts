@@ -44,6 +44,11 @@ export type Finish<T> = (result: number) => T;
 /** The `timeoutError` of an acquirer without deadline (never called): passed so that no closure is made. */
 export const neverTimesOut = (): Error => new Error('turnstile: an acquirer without deadline timed out');
 
+/** The `timeoutError` of a parsed wait: {@link neverTimesOut} without deadline, else a `TimeoutError` maker. */
+function timeoutOf(parsed: ParsedWait, api: string): () => Error {
+  return parsed.deadline === Number.POSITIVE_INFINITY ? neverTimesOut : () => timedOut(api, parsed.timeout);
+}
+
 /** The {@link Finish} that resolves to the take's result itself. */
 export const tookOver: Finish<number> = (result) => result;
 
@@ -79,6 +84,18 @@ class Entry {
     if (this.timer !== undefined) clearTimer(this.timer);
     if (this.onAbort !== undefined) this.signal!.removeEventListener('abort', this.onAbort);
   }
+}
+
+/**
+ * Where {@link capture} leaves a new promise's resolving functions: an executor that is not a closure, so that
+ * making an acquirer's promise makes no function of ours (the executor runs synchronously, within `new
+ * Promise`, and the caller reads these right after it).
+ */
+let capturedResolve: (value: unknown) => void = () => {};
+let capturedReject: (reason: unknown) => void = () => {};
+function capture(resolve: (value: never) => void, reject: (reason: unknown) => void): void {
+  capturedResolve = resolve as (value: unknown) => void;
+  capturedReject = reject;
 }
 
 /** A pending `waitForUnlock` of this thread (see {@link Turnstile.waitForUnlock}). */
@@ -159,6 +176,32 @@ export class Turnstile {
     timeoutError: () => Error,
     finish: Finish<T>,
   ): Promise<T> {
+    // The plain acquirer is the in-thread contention path: its own method, so that nothing here makes a
+    // closure (a function whose body makes one allocates its context on every call, taken path or not).
+    if (signal === undefined && deadline === Number.POSITIVE_INFINITY) {
+      return this.enqueuePlain(priority, weight, finish);
+    }
+    return this.#enqueueWatched(priority, weight, deadline, signal, timeoutError, finish);
+  }
+
+  /**
+   * {@link Turnstile.enqueue} for an acquirer without deadline or signal (the in-thread contention path): its
+   * executor captures only what the entry holds, and it arms no timer and no listener.
+   */
+  enqueuePlain<T>(priority: number, weight: number, finish: Finish<T>): Promise<T> {
+    const promise = new Promise<T>(capture);
+    this.#insert(new Entry(priority, weight, undefined, finish, capturedResolve, capturedReject));
+    return promise;
+  }
+
+  #enqueueWatched<T>(
+    priority: number,
+    weight: number,
+    deadline: number,
+    signal: AbortSignal | undefined,
+    timeoutError: () => Error,
+    finish: Finish<T>,
+  ): Promise<T> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<T>((resolve, reject) => {
       const entry = new Entry(priority, weight, signal, finish, resolve as (value: unknown) => void, reject);
@@ -180,9 +223,17 @@ export class Turnstile {
 
   /** {@link Turnstile.enqueue} with parsed `{ timeout, signal, priority }`; a timeout rejects with `TimeoutError`. */
   acquire<T>(parsed: ParsedWait, weight: number, api: string, finish: Finish<T>): Promise<T> {
-    const timeoutError =
-      parsed.deadline === Number.POSITIVE_INFINITY ? neverTimesOut : () => timedOut(api, parsed.timeout);
-    return this.enqueue(parsed.priority, weight, parsed.deadline, parsed.signal, timeoutError, finish);
+    if (parsed.signal === undefined && parsed.deadline === Number.POSITIVE_INFINITY) {
+      return this.enqueuePlain(parsed.priority, weight, finish);
+    }
+    return this.#enqueueWatched(
+      parsed.priority,
+      weight,
+      parsed.deadline,
+      parsed.signal,
+      timeoutOf(parsed, api),
+      finish,
+    );
   }
 
   /**

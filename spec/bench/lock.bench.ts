@@ -125,8 +125,10 @@ export default async function lockBench(bench: Bench): Promise<void> {
 
   // In-thread contention: async-mutex's main use. 10 async tasks of one thread take turns on one lock, each
   // holding it across an `await null`; the figure is the time per hand-over. A semaphore is used as its users
-  // write it (`const [, release] = await sem.acquire()`), a mutex likewise; 7 alternating runs.
-  const turns = 20_000;
+  // write it (`const [, release] = await sem.acquire()`), a mutex likewise. One warm-up run of each, then 9
+  // alternating runs of 100,000 hand-overs (about 20 ms each: shorter runs are decided by where the
+  // collector's pauses fall).
+  const turns = 100_000;
   const tasks = 10;
   const inThread = async (turn: () => Promise<void>): Promise<number> => {
     const t0 = performance.now();
@@ -154,13 +156,17 @@ export default async function lockBench(bench: Bench): Promise<void> {
     'Semaphore(1)': () => semaphoreTurn(new Semaphore(1)),
   };
   const inThreadRuns: Record<string, number[]> = {};
-  for (let round = 0; round < 7; round++) {
-    for (const [name, make] of Object.entries(inThreadKinds)) {
+  for (const make of Object.values(inThreadKinds)) await inThread(make());
+  const kinds = Object.entries(inThreadKinds);
+  for (let round = 0; round < 9; round++) {
+    // The order rotates from run to run, so that no kind always follows the same one.
+    for (let k = 0; k < kinds.length; k++) {
+      const [name, make] = kinds[(round + k) % kinds.length];
       (inThreadRuns[name] ??= []).push(await inThread(make()));
     }
   }
   bench.section(
-    `In-thread contention: ${tasks} async tasks of one thread taking turns (per hand-over, median of 7 runs)`,
+    `In-thread contention: ${tasks} async tasks of one thread taking turns (per hand-over, median of 9 runs)`,
     Object.entries(inThreadRuns).map(([name, samples]) => sampledRow(name, samples, 'ns/op', true)),
     {
       baseline: 'async-mutex Semaphore(1)',
