@@ -244,6 +244,10 @@ function writeString(value: string): void {
   const start = pos;
   scratch[pos++] = ASCII;
   writeLength(length);
+  // The loop keeps the buffer and the position in locals: module variables live in a context, and the
+  // loop would load and store them for every character.
+  const bytes = scratch;
+  let at = pos;
   for (let i = 0; i < length; i++) {
     const code = value.charCodeAt(i);
     if (code >= 0x80) {
@@ -251,8 +255,9 @@ function writeString(value: string): void {
       writeWideString(value);
       return;
     }
-    scratch[pos++] = code;
+    bytes[at++] = code;
   }
+  pos = at;
 }
 
 function writeWideString(value: string): void {
