@@ -39,6 +39,13 @@ export function exitOf(worker: Worker): Promise<number> {
 }
 
 /**
+ * Where {@link nextMessage} takes messages from: subscribes `listener`, returns what unsubscribes it. The default
+ * is the worker's `message` event; a caller that keeps a worker's messages itself (the specs' inbox) passes its
+ * own.
+ */
+export type MessageSource<T> = (listener: (message: T) => void) => () => void;
+
+/**
  * The next message from `worker` that `accept` takes, within `timeoutMs`. Rejects when the worker throws,
  * exits first, or the time runs out, so that a broken worker fails the test instead of hanging it.
  */
@@ -46,6 +53,10 @@ export function nextMessage<T = unknown>(
   worker: Worker,
   timeoutMs: number,
   accept: (message: T) => boolean = () => true,
+  source: MessageSource<T> = (listener) => {
+    worker.on('message', listener);
+    return () => worker.off('message', listener);
+  },
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -65,13 +76,13 @@ export function nextMessage<T = unknown>(
       cleanup();
       reject(new Error(`the worker exited with code ${code} before sending the expected message`));
     };
+    const unsubscribe = source(onMessage);
     const cleanup = (): void => {
       clearTimeout(timer);
-      worker.off('message', onMessage);
+      unsubscribe();
       worker.off('error', onError);
       worker.off('exit', onExit);
     };
-    worker.on('message', onMessage);
     worker.once('error', onError);
     worker.once('exit', onExit);
   });

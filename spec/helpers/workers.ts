@@ -64,34 +64,17 @@ export function resultOf<T>(worker: Worker, timeoutMs: number): Promise<T> {
   }
   const kept = inbox.kept.shift();
   if (kept !== undefined) return Promise.resolve(kept.done as T);
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(new Error(`no message from the worker within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const onDone = (message: Done<unknown>): void => {
-      cleanup();
-      resolve(message.done as T);
-    };
-    const onError = (err: unknown): void => {
-      cleanup();
-      reject(err);
-    };
-    const onExit = (code: number): void => {
-      cleanup();
-      reject(new Error(`the worker exited with code ${code} before sending the expected message`));
-    };
-    const cleanup = (): void => {
-      clearTimeout(timer);
-      const at = inbox.waiting.indexOf(onDone);
+  // Served from the inbox: a done message that arrives while this waits is handed to it, not kept.
+  const fromInbox = (listener: (message: Done<unknown>) => void): (() => void) => {
+    inbox.waiting.push(listener);
+    return () => {
+      const at = inbox.waiting.indexOf(listener);
       if (at >= 0) inbox.waiting.splice(at, 1);
-      worker.off('error', onError);
-      worker.off('exit', onExit);
     };
-    inbox.waiting.push(onDone);
-    worker.once('error', onError);
-    worker.once('exit', onExit);
-  });
+  };
+  return nextMessage<Done<unknown>>(worker, timeoutMs, isDone, fromInbox).then(
+    (message) => message.done as T,
+  );
 }
 
 /** Starts one fixture per `workerData` entry and collects all their results, within `timeoutMs`. */
