@@ -837,7 +837,14 @@ export class Semaphore implements SemaphoreInterface {
     // The common acquire (weight 1, no deadline, no signal) makes no closure: this body makes none at all
     // (a function that makes one allocates its context on every call), #enqueue makes what the others need.
     if (weight === 1 && parsed.deadline === Number.POSITIVE_INFINITY && parsed.signal === undefined) {
-      return turnstile.enqueuePlain(parsed.priority, 1, this.#grantedOne);
+      return turnstile.enqueue(
+        parsed.priority,
+        1,
+        Number.POSITIVE_INFINITY,
+        undefined,
+        neverTimesOut,
+        this.#grantedOne,
+      );
     }
     return this.#enqueue(turnstile, weight, parsed, api);
   }

@@ -44,9 +44,9 @@ export type Finish<T> = (result: number) => T;
 /** The `timeoutError` of an acquirer without deadline (never called): passed so that no closure is made. */
 export const neverTimesOut = (): Error => new Error('turnstile: an acquirer without deadline timed out');
 
-/** The `timeoutError` of a parsed wait: {@link neverTimesOut} without deadline, else a `TimeoutError` maker. */
+/** The `timeoutError` of a parsed wait with a deadline (a function of its own: it makes a closure). */
 function timeoutOf(parsed: ParsedWait, api: string): () => Error {
-  return parsed.deadline === Number.POSITIVE_INFINITY ? neverTimesOut : () => timedOut(api, parsed.timeout);
+  return () => timedOut(api, parsed.timeout);
 }
 
 /** The {@link Finish} that resolves to the take's result itself. */
@@ -176,64 +176,36 @@ export class Turnstile {
     timeoutError: () => Error,
     finish: Finish<T>,
   ): Promise<T> {
-    // The plain acquirer is the in-thread contention path: its own method, so that nothing here makes a
-    // closure (a function whose body makes one allocates its context on every call, taken path or not).
-    if (signal === undefined && deadline === Number.POSITIVE_INFINITY) {
-      return this.enqueuePlain(priority, weight, finish);
-    }
-    return this.#enqueueWatched(priority, weight, deadline, signal, timeoutError, finish);
-  }
-
-  /**
-   * {@link Turnstile.enqueue} for an acquirer without deadline or signal (the in-thread contention path): its
-   * executor captures only what the entry holds, and it arms no timer and no listener.
-   */
-  enqueuePlain<T>(priority: number, weight: number, finish: Finish<T>): Promise<T> {
+    // No closure is made here (a function whose body makes one allocates its context on every call, taken path
+    // or not): the plain acquirer, without deadline or signal, is the in-thread contention path.
+    if (signal?.aborted) return Promise.reject(signal.reason);
     const promise = new Promise<T>(capture);
-    this.#insert(new Entry(priority, weight, undefined, finish, capturedResolve, capturedReject));
+    const entry = new Entry(priority, weight, signal, finish, capturedResolve, capturedReject);
+    if (deadline !== Number.POSITIVE_INFINITY) this.#armTimer(entry, deadline, timeoutError);
+    if (signal !== undefined) this.#armAbort(entry, signal);
+    this.#insert(entry);
     return promise;
   }
 
-  #enqueueWatched<T>(
-    priority: number,
-    weight: number,
-    deadline: number,
-    signal: AbortSignal | undefined,
-    timeoutError: () => Error,
-    finish: Finish<T>,
-  ): Promise<T> {
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    return new Promise<T>((resolve, reject) => {
-      const entry = new Entry(priority, weight, signal, finish, resolve as (value: unknown) => void, reject);
-      if (deadline !== Number.POSITIVE_INFINITY) {
-        const onTimer = (): void => {
-          const left = remaining(deadline);
-          if (left > 0) entry.timer = setTimer(onTimer, Math.max(1, left));
-          else this.#leave(entry, timeoutError());
-        };
-        entry.timer = setTimer(onTimer, Math.max(1, remaining(deadline)));
-      }
-      if (signal !== undefined) {
-        entry.onAbort = () => this.#leave(entry, signal.reason);
-        signal.addEventListener('abort', entry.onAbort, { once: true });
-      }
-      this.#insert(entry);
-    });
+  #armTimer(entry: Entry, deadline: number, timeoutError: () => Error): void {
+    const onTimer = (): void => {
+      const left = remaining(deadline);
+      if (left > 0) entry.timer = setTimer(onTimer, Math.max(1, left));
+      else this.#leave(entry, timeoutError());
+    };
+    entry.timer = setTimer(onTimer, Math.max(1, remaining(deadline)));
+  }
+
+  #armAbort(entry: Entry, signal: AbortSignal): void {
+    entry.onAbort = () => this.#leave(entry, signal.reason);
+    signal.addEventListener('abort', entry.onAbort, { once: true });
   }
 
   /** {@link Turnstile.enqueue} with parsed `{ timeout, signal, priority }`; a timeout rejects with `TimeoutError`. */
   acquire<T>(parsed: ParsedWait, weight: number, api: string, finish: Finish<T>): Promise<T> {
-    if (parsed.signal === undefined && parsed.deadline === Number.POSITIVE_INFINITY) {
-      return this.enqueuePlain(parsed.priority, weight, finish);
-    }
-    return this.#enqueueWatched(
-      parsed.priority,
-      weight,
-      parsed.deadline,
-      parsed.signal,
-      timeoutOf(parsed, api),
-      finish,
-    );
+    const { deadline } = parsed;
+    const timeoutError = deadline === Number.POSITIVE_INFINITY ? neverTimesOut : timeoutOf(parsed, api);
+    return this.enqueue(parsed.priority, weight, deadline, parsed.signal, timeoutError, finish);
   }
 
   /**
