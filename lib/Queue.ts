@@ -21,7 +21,7 @@ import { QueueClosedError, QueueEmptyError, QueueFullError } from './errors';
 import { checkArgCount, checkInteger, checkOptionKeys, PLACED } from './internal/args';
 import { decode, type Encoded, encode, ItemType } from './internal/codec';
 import { parseWait } from './internal/options';
-import { arm, broadcastClosed, signal, spinForItem, spinForRoom } from './internal/queueSignal';
+import { arm, broadcastClosed, pollForItem, signal, spinForItem, spinForRoom } from './internal/queueSignal';
 import {
   ALLOCATE_OUTSIDE_LOCK,
   CAPACITY,
@@ -626,7 +626,13 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     const { deadline, signal, timeout } = parseQueueWait(options, 'Queue.get');
     if (signal?.aborted) throw signal.reason;
     const getter: Getter = { item: undefined, waits: false, announced: false };
-    if (this.#attemptAsync(() => this.#attemptGet(getter, 'Queue.get'), NOT_EMPTY) === true) {
+    const attempt = (): number | true => this.#attemptGet(getter, 'Queue.get');
+    if (this.#attemptAsync(attempt, NOT_EMPTY) === true) return getter.item as T;
+    // Before arming the wake: look on the next turns (see pollForItem).
+    if (
+      (await pollForItem(this.#ring, deadline, signal)) &&
+      this.#attemptAsync(attempt, NOT_EMPTY) === true
+    ) {
       return getter.item as T;
     }
     if (!(await this.#waitAsync(this.#getPlan(getter, 'Queue.get'), deadline, signal))) {
@@ -883,7 +889,12 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     const { deadline, signal, timeout } = parseQueueWait(options, 'Queue.getMany');
     if (signal?.aborted) throw signal.reason;
     const getter: Getter = { item: undefined, waits: false, announced: false };
-    if (this.#attemptAsync(() => this.#attemptGetMany(getter, max, 'Queue.getMany'), NOT_EMPTY) === true) {
+    const attempt = (): number | true => this.#attemptGetMany(getter, max, 'Queue.getMany');
+    if (this.#attemptAsync(attempt, NOT_EMPTY) === true) return getter.item as T[];
+    if (
+      (await pollForItem(this.#ring, deadline, signal)) &&
+      this.#attemptAsync(attempt, NOT_EMPTY) === true
+    ) {
       return getter.item as T[];
     }
     if (!(await this.#waitAsync(this.#getManyPlan(getter, max, 'Queue.getMany'), deadline, signal))) {

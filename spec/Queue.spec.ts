@@ -355,8 +355,11 @@ describe('Queue: close', () => {
     const put = full.put(1);
     empty.close();
     full.close();
-    await expect(get).rejects.toThrow(QueueClosedError);
-    await expect(put).rejects.toThrow(QueueClosedError);
+    // Both at once: either may settle first (a get looks on the next turns of the event loop before it parks).
+    await Promise.all([
+      expect(get).rejects.toThrow(QueueClosedError),
+      expect(put).rejects.toThrow(QueueClosedError),
+    ]);
     expect(full.qsize()).toBe(1);
   });
 

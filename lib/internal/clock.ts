@@ -18,6 +18,9 @@ const realSetTimeout = globalThis.setTimeout.bind(globalThis);
 const realClearTimeout = globalThis.clearTimeout.bind(globalThis);
 const realSetInterval = globalThis.setInterval.bind(globalThis);
 const realClearInterval = globalThis.clearInterval.bind(globalThis);
+const realSetImmediate = (
+  globalThis as { setImmediate?: (callback: () => void) => unknown }
+).setImmediate?.bind(globalThis);
 
 /** Milliseconds on the real monotonic clock (`performance.now()` as it was when the library loaded). */
 export const now: () => number = realNow;
@@ -39,3 +42,13 @@ export const setRepeating: (callback: () => void, ms: number) => ReturnType<type
 /** The real `clearInterval`. */
 export const clearRepeating: (timer: ReturnType<typeof setInterval> | undefined) => void = (timer) =>
   realClearInterval(timer);
+
+/**
+ * Resolves on a later turn of the event loop, after the I/O and timers that are due (the real `setImmediate`):
+ * a way to look at something again soon without blocking the thread and without letting it fall asleep.
+ * `undefined` where there is no `setImmediate` (browsers).
+ */
+export const nextTurn: (() => Promise<void>) | undefined =
+  realSetImmediate === undefined
+    ? undefined
+    : () => new Promise<void>((resolve) => realSetImmediate(resolve));

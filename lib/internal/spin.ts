@@ -4,8 +4,13 @@
  * on a machine with more runnable threads than cores it is the opposite, a waste of the time slice the other side
  * needs, and it makes the scheduler treat the spinner as a CPU hog. So each budget remembers how its spins went:
  * a spin that ends because the condition came true doubles the budget (up to its maximum), one that runs out
- * halves it; below {@link SPIN_FLOOR_MS} the thread parks at once and only tries a short spin again every
- * {@link RETRY_EVERY} waits, so that it notices when the machine is quiet again.
+ * halves it; below {@link SPIN_FLOOR_MS} the thread parks at once and only tries a spin again every
+ * {@link RETRY_EVERY} waits, so that it notices when the machine is quiet again. That retry spins for the whole
+ * budget, not the floor: a park and its wake can cost hundreds of microseconds on a virtual machine whose other
+ * core is idle, a partner that answers in a few microseconds is not seen by a floor-length spin, and a budget
+ * collapsed once by a pause (a collection, the compiler) would otherwise stay collapsed for good (a Queue
+ * ping-pong measured 35-50 µs per round trip that way, 12-15 µs with the full retry). At most one full spin per
+ * {@link RETRY_EVERY} waits is what that costs where spinning does not pay.
  *
  * The budget is a tuning hint kept in this thread's memory, never shared state: two threads may well spin
  * differently on the same queue.
@@ -14,15 +19,18 @@
  * @module
  */
 
+import { nextTurn, now } from './clock';
+
 /** Below this budget a thread parks without spinning. */
 export const SPIN_FLOOR_MS = 0.002;
-/** How often (in waits) a thread that has stopped spinning tries a spin of {@link SPIN_FLOOR_MS} again. */
+/** How often (in waits) a thread that has stopped spinning tries a full spin again. */
 export const RETRY_EVERY = 32;
 
 /** One thread's budget for one kind of wait. */
 export class SpinBudget {
   #ms: number;
   #skipped = 0;
+  #retrying = false;
 
   constructor(readonly maxMs: number) {
     this.#ms = maxMs;
@@ -39,21 +47,58 @@ export class SpinBudget {
    * reads).
    */
   spin(waiting: () => boolean, deadline: number): boolean {
-    let budget = this.#ms;
-    if (budget < SPIN_FLOOR_MS) {
-      if (++this.#skipped < RETRY_EVERY) return !waiting();
-      this.#skipped = 0;
-      budget = SPIN_FLOOR_MS;
-    }
-    const start = performance.now();
+    const budget = this.#begin();
+    if (budget === 0) return !waiting();
+    const start = now();
     const until = Math.min(deadline, start + budget);
     for (let i = 1; waiting(); i++) {
-      if ((i & 63) === 0 && performance.now() > until) {
-        this.#ms = budget / 2;
+      if ((i & 63) === 0 && now() > until) return this.#end(false, budget);
+    }
+    return this.#end(true, budget);
+  }
+
+  /**
+   * The form of {@link SpinBudget.spin} for async waits: looks at `waiting()` once per turn of the event loop
+   * ({@link nextTurn}), so the thread is never blocked and its other tasks run in between, for at most the
+   * budget; stops (without learning from it) when `signal` aborts. Where there is no `nextTurn` (browsers)
+   * it only looks once.
+   */
+  async spinAsync(
+    waiting: () => boolean,
+    deadline: number,
+    signal: AbortSignal | undefined,
+  ): Promise<boolean> {
+    if (nextTurn === undefined) return !waiting();
+    const budget = this.#begin();
+    if (budget === 0) return !waiting();
+    const until = Math.min(deadline, now() + budget);
+    while (waiting()) {
+      if (now() > until) return this.#end(false, budget);
+      await nextTurn();
+      if (signal?.aborted) {
+        this.#retrying = false;
         return false;
       }
     }
-    this.#ms = Math.min(this.maxMs, budget * 2);
-    return true;
+    return this.#end(true, budget);
+  }
+
+  /** The budget of the spin about to start, or 0 when this wait does not spin (below the floor). */
+  #begin(): number {
+    if (this.#ms >= SPIN_FLOOR_MS) return this.#ms;
+    if (++this.#skipped < RETRY_EVERY) return 0;
+    this.#skipped = 0;
+    this.#retrying = true;
+    return this.maxMs;
+  }
+
+  /** Learns from a spin of `budget` that ended with the condition true (`paid`) or ran out; returns `paid`. */
+  #end(paid: boolean, budget: number): boolean {
+    const retrying = this.#retrying;
+    this.#retrying = false;
+    if (paid) this.#ms = Math.min(this.maxMs, budget * 2);
+    // A failed retry goes straight back below the floor: one full spin per RETRY_EVERY waits, no more.
+    else if (!retrying) this.#ms = budget / 2;
+    return paid;
   }
 }

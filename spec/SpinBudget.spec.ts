@@ -1,0 +1,86 @@
+/**
+ * The adaptive spin before a park (`internal/spin.ts`): a budget that collapses when spins keep failing must
+ * come back when the partner answers quickly again, and the async form must look once per turn of the event
+ * loop, never blocking it.
+ */
+
+import { describe, expect, it } from 'vitest';
+import { now } from '../lib/internal/clock';
+import { RETRY_EVERY, SPIN_FLOOR_MS, SpinBudget } from '../lib/internal/spin';
+
+const MAX_MS = 0.05;
+
+/** A budget whose spins have failed until it fell below the floor. */
+function collapsed(): SpinBudget {
+  const budget = new SpinBudget(MAX_MS);
+  for (let i = 0; i < 20 && budget.ms >= SPIN_FLOOR_MS; i++) {
+    expect(budget.spin(() => true, Number.POSITIVE_INFINITY)).toBe(false);
+  }
+  expect(budget.ms).toBeLessThan(SPIN_FLOOR_MS);
+  return budget;
+}
+
+/** A condition that comes true `us` microseconds after the first look. */
+function trueAfter(us: number): () => boolean {
+  let until = -1;
+  return () => {
+    if (until < 0) until = now() + us / 1000;
+    return now() < until;
+  };
+}
+
+describe('SpinBudget', () => {
+  it('a collapsed budget looks once per wait, and retries with its whole budget every RETRY_EVERY waits', () => {
+    const budget = collapsed();
+    // Below the floor: one look, no spin, for RETRY_EVERY - 1 waits.
+    let looks = 0;
+    for (let i = 1; i < RETRY_EVERY; i++) {
+      expect(budget.spin(() => ++looks > 0, Number.POSITIVE_INFINITY)).toBe(false);
+    }
+    expect(looks).toBe(RETRY_EVERY - 1);
+    // The retry: the partner answers after 10 µs, five times the floor but within the whole budget.
+    expect(budget.spin(trueAfter(10), Number.POSITIVE_INFINITY)).toBe(true);
+    expect(budget.ms).toBe(MAX_MS);
+  });
+
+  it('a failed retry goes straight back below the floor', () => {
+    const budget = collapsed();
+    for (let i = 1; i < RETRY_EVERY; i++) budget.spin(() => true, Number.POSITIVE_INFINITY);
+    const t0 = now();
+    expect(budget.spin(() => true, Number.POSITIVE_INFINITY)).toBe(false);
+    expect(now() - t0).toBeGreaterThanOrEqual(MAX_MS); // the retry spun for the whole budget
+    expect(budget.ms).toBeLessThan(SPIN_FLOOR_MS);
+    // ... and the next wait does not spin: it looks once.
+    let looks = 0;
+    expect(budget.spin(() => ++looks > 0, Number.POSITIVE_INFINITY)).toBe(false);
+    expect(looks).toBe(1);
+  });
+
+  it('the async form looks once per turn of the event loop: other tasks run between its looks', async () => {
+    const budget = new SpinBudget(MAX_MS);
+    let set = false;
+    // A spin that blocked the thread would never see this task run, and would run out.
+    setImmediate(() => {
+      set = true;
+    });
+    expect(await budget.spinAsync(() => !set, Number.POSITIVE_INFINITY, undefined)).toBe(true);
+    expect(set).toBe(true);
+    expect(budget.ms).toBe(MAX_MS);
+  });
+
+  it('the async form stops when its signal aborts, without learning from it', async () => {
+    const budget = new SpinBudget(1000); // a budget that would not run out during the test
+    const controller = new AbortController();
+    setImmediate(() => controller.abort());
+    const t0 = now();
+    expect(await budget.spinAsync(() => true, Number.POSITIVE_INFINITY, controller.signal)).toBe(false);
+    expect(now() - t0).toBeLessThan(500);
+    expect(budget.ms).toBe(1000);
+  });
+
+  it('the async form runs out at its budget and halves it', async () => {
+    const budget = new SpinBudget(MAX_MS);
+    expect(await budget.spinAsync(() => true, Number.POSITIVE_INFINITY, undefined)).toBe(false);
+    expect(budget.ms).toBe(MAX_MS / 2);
+  });
+});
