@@ -6,7 +6,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { now } from '../lib/internal/clock';
-import { RETRY_EVERY, SPIN_FLOOR_MS, SpinBudget } from '../lib/internal/spin';
+import { RETRY_FIRST, RETRY_MOST, SPIN_FLOOR_MS, SpinBudget } from '../lib/internal/spin';
 
 const MAX_MS = 0.05;
 
@@ -30,30 +30,43 @@ function trueAfter(us: number): () => boolean {
 }
 
 describe('SpinBudget', () => {
-  it('a collapsed budget looks once per wait, and retries with its whole budget every RETRY_EVERY waits', () => {
+  it('a collapsed budget looks once per wait, and retries with its whole budget after RETRY_FIRST waits', () => {
     const budget = collapsed();
-    // Below the floor: one look, no spin, for RETRY_EVERY - 1 waits.
+    // Below the floor: one look, no spin, for RETRY_FIRST - 1 waits.
     let looks = 0;
-    for (let i = 1; i < RETRY_EVERY; i++) {
+    for (let i = 1; i < RETRY_FIRST; i++) {
       expect(budget.spin(() => ++looks > 0, Number.POSITIVE_INFINITY)).toBe(false);
     }
-    expect(looks).toBe(RETRY_EVERY - 1);
+    expect(looks).toBe(RETRY_FIRST - 1);
     // The retry: the partner answers after 10 µs, five times the floor but within the whole budget.
     expect(budget.spin(trueAfter(10), Number.POSITIVE_INFINITY)).toBe(true);
     expect(budget.ms).toBe(MAX_MS);
   });
 
-  it('a failed retry goes straight back below the floor', () => {
+  it('a failed retry stays below the floor, and the retries come twice as late each time, up to RETRY_MOST', () => {
     const budget = collapsed();
-    for (let i = 1; i < RETRY_EVERY; i++) budget.spin(() => true, Number.POSITIVE_INFINITY);
-    const t0 = now();
-    expect(budget.spin(() => true, Number.POSITIVE_INFINITY)).toBe(false);
-    expect(now() - t0).toBeGreaterThanOrEqual(MAX_MS); // the retry spun for the whole budget
-    expect(budget.ms).toBeLessThan(SPIN_FLOOR_MS);
-    // ... and the next wait does not spin: it looks once.
-    let looks = 0;
-    expect(budget.spin(() => ++looks > 0, Number.POSITIVE_INFINITY)).toBe(false);
-    expect(looks).toBe(1);
+    const intervals: number[] = [];
+    for (let retry = 0; retry < 8; retry++) {
+      // Waits until the next one that spins (a spin looks many times; a wait below the floor looks once).
+      let waits = 0;
+      for (;;) {
+        waits++;
+        let looks = 0;
+        const t0 = now();
+        expect(budget.spin(() => ++looks > 0, Number.POSITIVE_INFINITY)).toBe(false);
+        if (looks > 1) {
+          expect(now() - t0).toBeGreaterThanOrEqual(MAX_MS); // the whole budget
+          break;
+        }
+      }
+      intervals.push(waits);
+      expect(budget.ms).toBeLessThan(SPIN_FLOOR_MS);
+    }
+    const expected = [];
+    for (let every = RETRY_FIRST; expected.length < 8; every = Math.min(RETRY_MOST, every * 2)) {
+      expected.push(every);
+    }
+    expect(intervals).toEqual(expected);
   });
 
   it('the async form looks once per turn of the event loop: other tasks run between its looks', async () => {

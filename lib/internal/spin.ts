@@ -4,13 +4,14 @@
  * on a machine with more runnable threads than cores it is the opposite, a waste of the time slice the other side
  * needs, and it makes the scheduler treat the spinner as a CPU hog. So each budget remembers how its spins went:
  * a spin that ends because the condition came true doubles the budget (up to its maximum), one that runs out
- * halves it; below {@link SPIN_FLOOR_MS} the thread parks at once and only tries a spin again every
- * {@link RETRY_EVERY} waits, so that it notices when the machine is quiet again. That retry spins for the whole
- * budget, not the floor: a park and its wake can cost hundreds of microseconds on a virtual machine whose other
- * core is idle, a partner that answers in a few microseconds is not seen by a floor-length spin, and a budget
- * collapsed once by a pause (a collection, the compiler) would otherwise stay collapsed for good (a Queue
- * ping-pong measured 35-50 µs per round trip that way, 12-15 µs with the full retry). At most one full spin per
- * {@link RETRY_EVERY} waits is what that costs where spinning does not pay.
+ * halves it; below {@link SPIN_FLOOR_MS} the thread parks at once and tries a spin again now and then, so that
+ * it notices when the machine is quiet again: after {@link RETRY_FIRST} waits, then twice as late after each
+ * retry that fails, up to every {@link RETRY_MOST} waits. A retry spins for the whole budget, not the floor, and
+ * one that pays restores the whole budget: a park and its wake can cost hundreds of microseconds on a virtual
+ * machine whose other core is idle, a partner that answers in a few microseconds is not seen by a floor-length
+ * spin, and a budget collapsed by a pause (a collection, the compiler) must come back at once (a Queue
+ * ping-pong measured 35-50 µs per round trip with floor-length retries every 32 waits, 5 µs this way). Where
+ * spinning does not pay, the retries cost one budget per {@link RETRY_MOST} waits.
  *
  * The budget is a tuning hint kept in this thread's memory, never shared state: two threads may well spin
  * differently on the same queue.
@@ -23,13 +24,19 @@ import { nextTurn, now } from './clock';
 
 /** Below this budget a thread parks without spinning. */
 export const SPIN_FLOOR_MS = 0.002;
-/** How often (in waits) a thread that has stopped spinning tries a full spin again. */
-export const RETRY_EVERY = 32;
+/**
+ * After how many waits a thread that has stopped spinning tries a full spin again: {@link RETRY_FIRST} after
+ * the collapse, twice as many after every retry that fails, up to {@link RETRY_MOST}.
+ */
+export const RETRY_FIRST = 2;
+/** The longest interval (in waits) between two retries. */
+export const RETRY_MOST = 64;
 
 /** One thread's budget for one kind of wait. */
 export class SpinBudget {
   #ms: number;
   #skipped = 0;
+  #retryEvery = RETRY_FIRST;
   #retrying = false;
 
   constructor(readonly maxMs: number) {
@@ -86,7 +93,7 @@ export class SpinBudget {
   /** The budget of the spin about to start, or 0 when this wait does not spin (below the floor). */
   #begin(): number {
     if (this.#ms >= SPIN_FLOOR_MS) return this.#ms;
-    if (++this.#skipped < RETRY_EVERY) return 0;
+    if (++this.#skipped < this.#retryEvery) return 0;
     this.#skipped = 0;
     this.#retrying = true;
     return this.maxMs;
@@ -96,9 +103,15 @@ export class SpinBudget {
   #end(paid: boolean, budget: number): boolean {
     const retrying = this.#retrying;
     this.#retrying = false;
-    if (paid) this.#ms = Math.min(this.maxMs, budget * 2);
-    // A failed retry goes straight back below the floor: one full spin per RETRY_EVERY waits, no more.
-    else if (!retrying) this.#ms = budget / 2;
+    if (paid) {
+      this.#ms = Math.min(this.maxMs, budget * 2);
+      this.#retryEvery = RETRY_FIRST;
+    } else if (retrying) {
+      // A failed retry stays below the floor, and the next one comes twice as late.
+      this.#retryEvery = Math.min(RETRY_MOST, this.#retryEvery * 2);
+    } else {
+      this.#ms = budget / 2;
+    }
     return paid;
   }
 }
