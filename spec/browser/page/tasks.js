@@ -207,11 +207,17 @@ const TASKS = {
       await response.text();
       return { ended: 'completed' };
     } catch (err) {
+      const reason = flag.signal.reason;
       return {
         ended: 'rejected',
         name: err?.name,
         message: String(err?.message ?? err),
-        isFlagReason: err === flag.signal.reason,
+        isFlagReason: err === reason,
+        signal: {
+          aborted: flag.signal.aborted,
+          name: reason?.name,
+          message: String(reason?.message ?? reason),
+        },
       };
     }
   },
