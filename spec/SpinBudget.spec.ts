@@ -96,4 +96,13 @@ describe('SpinBudget', () => {
     expect(await budget.spinAsync(() => true, Number.POSITIVE_INFINITY, undefined)).toBe(false);
     expect(budget.ms).toBe(MAX_MS / 2);
   });
+
+  it('a wait whose deadline has passed looks once and learns nothing', async () => {
+    const budget = new SpinBudget(MAX_MS);
+    for (let i = 0; i < 20; i++) {
+      expect(budget.spin(() => true, now() - 1)).toBe(false);
+      expect(await budget.spinAsync(() => true, now() - 1, undefined)).toBe(false);
+    }
+    expect(budget.ms).toBe(MAX_MS);
+  });
 });

@@ -54,9 +54,10 @@ export class SpinBudget {
    * reads).
    */
   spin(waiting: () => boolean, deadline: number): boolean {
+    const start = now();
+    if (deadline <= start) return !waiting(); // no time to spin: nothing to learn either
     const budget = this.#begin();
     if (budget === 0) return !waiting();
-    const start = now();
     const until = Math.min(deadline, start + budget);
     for (let i = 1; waiting(); i++) {
       if ((i & 63) === 0 && now() > until) return this.#end(false, budget);
@@ -75,7 +76,7 @@ export class SpinBudget {
     deadline: number,
     signal: AbortSignal | undefined,
   ): Promise<boolean> {
-    if (nextTurn === undefined) return !waiting();
+    if (nextTurn === undefined || deadline <= now()) return !waiting();
     const budget = this.#begin();
     if (budget === 0) return !waiting();
     const until = Math.min(deadline, now() + budget);
