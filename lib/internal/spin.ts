@@ -10,8 +10,9 @@
  * one that pays restores the whole budget: a park and its wake can cost hundreds of microseconds on a virtual
  * machine whose other core is idle, a partner that answers in a few microseconds is not seen by a floor-length
  * spin, and a budget collapsed by a pause (a collection, the compiler) must come back at once (a Queue
- * ping-pong measured 35-50 µs per round trip with floor-length retries every 32 waits, 5 µs this way). Where
- * spinning does not pay, the retries cost one budget per {@link RETRY_MOST} waits.
+ * ping-pong measured 35-50 µs per round trip with floor-length retries every 32 waits, 12-15 µs with full-budget
+ * ones, both timed from the first round trip). Where spinning does not pay, the retries cost one budget per
+ * {@link RETRY_MOST} waits.
  *
  * The budget is a tuning hint kept in this thread's memory, never shared state: two threads may well spin
  * differently on the same queue.
