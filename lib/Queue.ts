@@ -626,12 +626,15 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     const { deadline, signal, timeout } = parseQueueWait(options, 'Queue.get');
     if (signal?.aborted) throw signal.reason;
     const getter: Getter = { item: undefined, waits: false, announced: false };
-    const attempt = (): number | true => this.#attemptGet(getter, 'Queue.get');
-    if (this.#attemptAsync(attempt, NOT_EMPTY) === true) return getter.item as T;
+    // The attempts are anonymous arrows, not a named const: a build that keeps function names (tsx, esbuild's
+    // keepNames) would name a named one with Object.defineProperty on every call.
+    if (this.#attemptAsync(() => this.#attemptGet(getter, 'Queue.get'), NOT_EMPTY) === true) {
+      return getter.item as T;
+    }
     // Before arming the wake: look on the next turns (see pollForItem).
     if (
       (await pollForItem(this.#ring, deadline, signal)) &&
-      this.#attemptAsync(attempt, NOT_EMPTY) === true
+      this.#attemptAsync(() => this.#attemptGet(getter, 'Queue.get'), NOT_EMPTY) === true
     ) {
       return getter.item as T;
     }
@@ -889,11 +892,12 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     const { deadline, signal, timeout } = parseQueueWait(options, 'Queue.getMany');
     if (signal?.aborted) throw signal.reason;
     const getter: Getter = { item: undefined, waits: false, announced: false };
-    const attempt = (): number | true => this.#attemptGetMany(getter, max, 'Queue.getMany');
-    if (this.#attemptAsync(attempt, NOT_EMPTY) === true) return getter.item as T[];
+    if (this.#attemptAsync(() => this.#attemptGetMany(getter, max, 'Queue.getMany'), NOT_EMPTY) === true) {
+      return getter.item as T[];
+    }
     if (
       (await pollForItem(this.#ring, deadline, signal)) &&
-      this.#attemptAsync(attempt, NOT_EMPTY) === true
+      this.#attemptAsync(() => this.#attemptGetMany(getter, max, 'Queue.getMany'), NOT_EMPTY) === true
     ) {
       return getter.item as T[];
     }
