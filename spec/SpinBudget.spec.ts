@@ -8,7 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { now } from '../lib/internal/clock';
 import { RETRY_FIRST, RETRY_MOST, SPIN_FLOOR_MS, SpinBudget } from '../lib/internal/spin';
 
-const MAX_MS = 0.05;
+/**
+ * A budget far above what the conditions below take (10 µs, one turn of the event loop), so that a thread
+ * descheduled for a moment on a loaded machine does not run it out; small enough that collapsing it is quick.
+ */
+const MAX_MS = 2;
 
 /** A budget whose spins have failed until it fell below the floor. */
 function collapsed(): SpinBudget {
@@ -70,15 +74,18 @@ describe('SpinBudget', () => {
   });
 
   it('the async form looks once per turn of the event loop: other tasks run between its looks', async () => {
-    const budget = new SpinBudget(MAX_MS);
+    // A budget that would not run out during the test, however loaded the machine: a spin that blocked the
+    // thread would never see the task below run, and would run out after a second.
+    const budget = new SpinBudget(1000);
     let set = false;
-    // A spin that blocked the thread would never see this task run, and would run out.
     setImmediate(() => {
       set = true;
     });
+    const t0 = now();
     expect(await budget.spinAsync(() => !set, Number.POSITIVE_INFINITY, undefined)).toBe(true);
     expect(set).toBe(true);
-    expect(budget.ms).toBe(MAX_MS);
+    expect(now() - t0).toBeLessThan(500);
+    expect(budget.ms).toBe(1000);
   });
 
   it('the async form stops when its signal aborts, without learning from it', async () => {
