@@ -62,7 +62,7 @@ import {
   type Placement,
   registerReviver,
 } from './internal/shared';
-import { type Resource, type Turnstile, turnstileOf } from './internal/turnstile';
+import { neverTimesOut, type Resource, type Turnstile, turnstileOf } from './internal/turnstile';
 import { assertCanBlock, checkTimeout, deadlineOf, mayBlock, waitAsync, waitSync } from './internal/wait';
 import type { AcquireOptions, Guard, MutexOptions, Releaser } from './options';
 
@@ -375,6 +375,7 @@ export class Lock implements MutexInterface {
    * ```
    */
   acquire(options?: number | AcquireOptions): Promise<Releaser> {
+    if (options === undefined && orderMode === 'off') return this.#acquirePlain();
     let parsed: ReturnType<typeof parseWait>;
     try {
       parsed = options === undefined ? NO_OPTIONS : parseWait(options, 'Lock.acquire');
@@ -395,6 +396,16 @@ export class Lock implements MutexInterface {
       return Promise.resolve(this.#releaser());
     }
     return turnstile.acquire(parsed, 1, 'Lock.acquire', this.#granted);
+  }
+
+  /**
+   * `acquire()` without options while order checking is off (async-mutex's common call, and the in-thread
+   * contention path): the general path with its checks folded away.
+   */
+  #acquirePlain(): Promise<Releaser> {
+    const turnstile = this.#turnstileCache ?? this.#turnstile();
+    if (turnstile.isEmpty() && tryLock(this.#view, STATE)) return Promise.resolve(this.#releaser());
+    return turnstile.enqueuePlain(NO_OPTIONS.priority, 1, this.#granted);
   }
 
   /** What a queued acquirer resolves to once the lock is taken (or handed over) for it. */

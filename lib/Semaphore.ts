@@ -814,6 +814,7 @@ export class Semaphore implements SemaphoreInterface {
    * ```
    */
   acquire(weight = 1, options?: number | AcquireOptions): Promise<[number, Releaser]> {
+    if (weight === 1 && options === undefined && this.#limit >= 1) return this.#acquireOne();
     const api = this.#names.acquire;
     let parsed: ReturnType<typeof parseWait>;
     try {
@@ -866,6 +867,19 @@ export class Semaphore implements SemaphoreInterface {
         : () => new TimeoutError(`${api}: timed out after ${timeout} ms`, timeout),
       weight === 1 ? this.#grantedOne : (previous): [number, Releaser] => [previous, this.#releaser(weight)],
     );
+  }
+
+  /**
+   * `acquire()`: one permit, no options (async-mutex's common call, and the in-thread contention path). The
+   * general path with its checks folded away; it makes no closure but the releaser.
+   */
+  #acquireOne(): Promise<[number, Releaser]> {
+    const turnstile = this.#turnstileCache ?? this.#turnstile();
+    if (turnstile.isEmpty()) {
+      const previous = this.#take(1);
+      if (previous >= 0) return Promise.resolve([previous, this.#releaser(1)]);
+    }
+    return turnstile.enqueuePlain(NO_OPTIONS.priority, 1, this.#grantedOne);
   }
 
   /** What a queued acquirer of one permit resolves to once it is taken (or handed over) for it. */

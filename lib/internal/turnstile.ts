@@ -187,6 +187,21 @@ export class Turnstile {
     return promise;
   }
 
+  /**
+   * {@link Turnstile.enqueue} without deadline or signal (the in-thread contention path): an acquirer that
+   * joins the end of a non-empty queue is pushed, with nothing else to look at (a queued acquirer means the
+   * server is already running).
+   */
+  enqueuePlain<T>(priority: number, weight: number, finish: Finish<T>): Promise<T> {
+    const promise = new Promise<T>(capture);
+    const entry = new Entry(priority, weight, undefined, finish, capturedResolve, capturedReject);
+    const entries = this.#entries;
+    const last = entries.length - 1;
+    if (last >= 0 && entries[last].priority >= priority) entries.push(entry);
+    else this.#insert(entry);
+    return promise;
+  }
+
   #armTimer(entry: Entry, deadline: number, timeoutError: () => Error): void {
     const onTimer = (): void => {
       const left = remaining(deadline);
