@@ -62,7 +62,7 @@ import {
   type Placement,
   registerReviver,
 } from './internal/shared';
-import { neverTimesOut, type Resource, type Turnstile, turnstileOf } from './internal/turnstile';
+import { type Resource, type Turnstile, turnstileOf } from './internal/turnstile';
 import { assertCanBlock, checkTimeout, deadlineOf, mayBlock, waitAsync, waitSync } from './internal/wait';
 import type { AcquireOptions, Guard, MutexOptions, Releaser } from './options';
 
