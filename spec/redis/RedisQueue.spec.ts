@@ -38,6 +38,20 @@ describe('RedisQueue in one process', () => {
     expect(await queue.empty()).toBe(true);
   });
 
+  it('keeps every byte of binary items and every code unit of strings (records travel as latin1 text)', async () => {
+    const queue = new RedisQueue<unknown>(client(), 'q');
+    const everyByte = new Uint8Array(512).map((_, i) => (i * 7) % 256);
+    const big = new Uint8Array(64 * 1024).map((_, i) => (i * 2654435761) >>> 24);
+    const items: unknown[] = [
+      everyByte,
+      big.buffer,
+      '\ud800 lone \udfff, \u00ff\u0100\uffff',
+      { k: '\u0080'.repeat(300) },
+    ];
+    for (const item of items) await queue.put(item);
+    for (const item of items) assertSameClone(await queue.get(), item);
+  });
+
   it('refuses an item that cannot be cloned with a TypeError, and enqueues nothing', async () => {
     const queue = new RedisQueue<unknown>(client(), 'q');
     await expect(queue.put({ f: () => 1 })).rejects.toThrow(/^RedisQueue.put: the item cannot be cloned/);
