@@ -189,15 +189,14 @@ export class Turnstile {
 
   /**
    * {@link Turnstile.enqueue} without deadline or signal (the in-thread contention path): an acquirer that
-   * joins the end of a non-empty queue is pushed, with nothing else to look at (a queued acquirer means the
-   * server is already running).
+   * joins the end of a non-empty queue that is being served is pushed, with nothing else to look at.
    */
   enqueuePlain<T>(priority: number, weight: number, finish: Finish<T>): Promise<T> {
     const promise = new Promise<T>(capture);
     const entry = new Entry(priority, weight, undefined, finish, capturedResolve, capturedReject);
     const entries = this.#entries;
     const last = entries.length - 1;
-    if (last >= 0 && entries[last].priority >= priority) entries.push(entry);
+    if (last >= 0 && this.#serving && entries[last].priority >= priority) entries.push(entry);
     else this.#insert(entry);
     return promise;
   }
