@@ -290,31 +290,46 @@ export class Script {
     this.#sha = createHash('sha1').update(this.#source).digest('hex');
   }
 
-  /**
-   * Runs the script; the command is written to the connection before this returns. Arguments are strings (or
-   * numbers): ioredis writes such a command as one string, and one with a `Buffer` argument through a list of
-   * buffers, which costs far more (see `RedisQueue`'s item records).
-   */
-  run(redis: Redis, keys: string[], args: (string | number)[]): Promise<unknown[]> {
+  /** Runs the script; the command is written to the connection before this returns. */
+  run(redis: Redis, keys: string[], args: (string | number | Buffer)[]): Promise<unknown[]> {
+    return this.#call(redis, keys, args, false);
+  }
+
+  /** Like {@link Script.run}, with bulk strings returned as `Buffer`s (for items). */
+  runBuffer(redis: Redis, keys: string[], args: (string | number | Buffer)[]): Promise<unknown[]> {
+    return this.#call(redis, keys, args, true);
+  }
+
+  #call(
+    redis: Redis,
+    keys: string[],
+    args: (string | number | Buffer)[],
+    buffers: boolean,
+  ): Promise<unknown[]> {
     // The first call on a client sends the whole script (EVAL caches it in the server): a NOSCRIPT round trip
     // would let commands sent after this one overtake it. EVALSHA, with EVAL after a NOSCRIPT (the server was
     // restarted or flushed its scripts), from then on.
     const first = !this.#loaded.has(redis);
     if (first) this.#loaded.add(redis);
     const argv = [first ? this.#source : this.#sha, keys.length, ...keys, ...args];
-    const sent = send(redis, first ? 'eval' : 'evalsha', argv);
+    const sent = send(redis, first ? 'eval' : 'evalsha', argv, buffers);
     if (first) return sent;
     return sent.catch((err: unknown) => {
       if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
       argv[0] = this.#source;
-      return send(redis, 'eval', argv);
+      return send(redis, 'eval', argv, buffers);
     });
   }
 }
 
-function send(redis: Redis, command: string, argv: (string | number)[]): Promise<unknown[]> {
+function send(
+  redis: Redis,
+  command: string,
+  argv: (string | number | Buffer)[],
+  buffers: boolean,
+): Promise<unknown[]> {
   if (redis.status === 'ready') batchWrites(redis.stream);
-  return redis.call(command, argv) as Promise<unknown[]>;
+  return (buffers ? redis.callBuffer(command, argv) : redis.call(command, argv)) as Promise<unknown[]>;
 }
 
 /** Corked connections, with how many commands have been held since the last flush. */
@@ -385,12 +400,14 @@ export function runScript(
   target: ScriptTarget,
   api: string,
   keys: string[],
-  args: (string | number)[],
+  args: (string | number | Buffer)[],
   deadline = Number.POSITIVE_INFINITY,
+  buffers = false,
 ): Promise<unknown[]> {
   const send = (): Promise<unknown[]> => {
     const argv = [target.kind, target.params, ...args];
-    return script.run(redis, keys, argv).then(
+    const sent = buffers ? script.runBuffer(redis, keys, argv) : script.run(redis, keys, argv);
+    return sent.then(
       (result) => {
         checkConflict(result, api, target.key, target.kind);
         return result;
