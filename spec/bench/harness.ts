@@ -133,6 +133,19 @@ export function interleavedNs<K extends string>(
   return out;
 }
 
+/**
+ * Run orders for `n` kinds in which every kind runs right after every other kind equally often (a Williams
+ * design: `n` orders for an even `n`, `2n` for an odd one). A run can leave the heap or the compiler in a state
+ * that slows the next one (async-mutex's `Mutex` leaves a lot of garbage): rotating one fixed order, as
+ * `(round + k) % n` does, puts the same kind after it in most rounds and charges that kind for it.
+ */
+export function balancedOrders(n: number): number[][] {
+  const first: number[] = [0];
+  for (let lo = 1, hi = n - 1; first.length < n; ) first.push(first.length % 2 === 1 ? lo++ : hi--);
+  const orders = Array.from({ length: n }, (_, shift) => first.map((kind) => (kind + shift) % n));
+  return n % 2 === 0 ? orders : [...orders, ...orders.map((order) => [...order].reverse())];
+}
+
 /** The `q`-quantile (0–1) of `values`, nearest rank. */
 export function quantile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);

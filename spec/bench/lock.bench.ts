@@ -8,6 +8,7 @@ import { Semaphore as AsyncSemaphore, Mutex } from 'async-mutex';
 import { Lock, RLock, Semaphore } from '../../lib/index';
 import {
   type Bench,
+  balancedOrders,
   interleavedNs,
   median,
   nsPerOpAsync,
@@ -125,9 +126,11 @@ export default async function lockBench(bench: Bench): Promise<void> {
 
   // In-thread contention: async-mutex's main use. 10 async tasks of one thread take turns on one lock, each
   // holding it across an `await null`; the figure is the time per hand-over. A semaphore is used as its users
-  // write it (`const [, release] = await sem.acquire()`), a mutex likewise. One warm-up run of each, then 9
-  // alternating runs of 100,000 hand-overs (about 20 ms each: shorter runs are decided by where the
-  // collector's pauses fall).
+  // write it (`const [, release] = await sem.acquire()`), a mutex likewise. One warm-up run of each, then 12
+  // alternating runs of 100,000 hand-overs (about 30 ms each: shorter runs are decided by where the
+  // collector's pauses fall), in balanced orders: each kind runs right after each other kind equally often.
+  // (With one order rotated, `Lock` ran right after async-mutex's `Mutex` in three rounds of four, and a run
+  // after that one measured up to twice as long as a run after any other: the Mutex leaves a lot of garbage.)
   const turns = 100_000;
   const tasks = 10;
   const inThread = async (turn: () => Promise<void>): Promise<number> => {
@@ -155,18 +158,21 @@ export default async function lockBench(bench: Bench): Promise<void> {
     Lock: () => mutexTurn(new Lock()),
     'Semaphore(1)': () => semaphoreTurn(new Semaphore(1)),
   };
-  const inThreadRuns: Record<string, number[]> = {};
+  const inThreadRuns: Record<string, number[]> = Object.fromEntries(
+    Object.keys(inThreadKinds).map((k) => [k, []]),
+  );
   for (const make of Object.values(inThreadKinds)) await inThread(make());
   const kinds = Object.entries(inThreadKinds);
-  for (let round = 0; round < 9; round++) {
-    // The order rotates from run to run, so that no kind always follows the same one.
-    for (let k = 0; k < kinds.length; k++) {
-      const [name, make] = kinds[(round + k) % kinds.length];
-      (inThreadRuns[name] ??= []).push(await inThread(make()));
+  const orders = balancedOrders(kinds.length);
+  const inThreadRounds = 3 * orders.length;
+  for (let round = 0; round < inThreadRounds; round++) {
+    for (const k of orders[round % orders.length]) {
+      const [name, make] = kinds[k];
+      inThreadRuns[name].push(await inThread(make()));
     }
   }
   bench.section(
-    `In-thread contention: ${tasks} async tasks of one thread taking turns (per hand-over, median of 9 runs)`,
+    `In-thread contention: ${tasks} async tasks of one thread taking turns (per hand-over, median of ${inThreadRounds} runs)`,
     Object.entries(inThreadRuns).map(([name, samples]) => sampledRow(name, samples, 'ns/op', true)),
     {
       baseline: 'async-mutex Semaphore(1)',
