@@ -20,9 +20,10 @@ import { Mutex } from 'redis-semaphore';
 import { startRedisServer } from '../../demos/support/redis-server';
 import { RedisLock, RedisQueue } from '../../lib/redis';
 import type { Bench, Row } from './harness';
-import { median, sampledRow } from './harness';
+import { balancedOrders, median, sampledRow } from './harness';
 
-const RUNS = 9;
+/** Runs of each body: two passes over the six balanced orders of three bodies. */
+const RUNS = 12;
 
 interface Job {
   id: number;
@@ -36,16 +37,17 @@ function job(i: number): Job {
 }
 
 /**
- * Runs each body `RUNS` times, interleaved (run i starts with the i-th body, so that no body always runs first
- * or last), each run `ops` operations; returns ops/s per run, in run order.
+ * Runs each body `RUNS` times, interleaved in balanced orders (each body runs right after each other body
+ * equally often, see `balancedOrders`), each run `ops` operations; returns ops/s per run, in run order.
  */
 async function measure(bodies: Record<string, (ops: number) => Promise<void>>, ops: number) {
   const names = Object.keys(bodies);
   for (const name of names) await bodies[name](ops); // warm-up (JIT, script cache), not counted
   const rates: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  const orders = balancedOrders(names.length);
   for (let run = 0; run < RUNS; run++) {
-    for (let k = 0; k < names.length; k++) {
-      const name = names[(run + k) % names.length];
+    for (const k of orders[run % orders.length]) {
+      const name = names[k];
       const t0 = performance.now();
       await bodies[name](ops);
       rates[name].push((ops * 1000) / (performance.now() - t0));
