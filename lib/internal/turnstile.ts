@@ -188,16 +188,12 @@ export class Turnstile {
   }
 
   /**
-   * {@link Turnstile.enqueue} without deadline or signal (the in-thread contention path): an acquirer that
-   * joins the end of a non-empty queue that is being served is pushed, with nothing else to look at.
+   * {@link Turnstile.enqueue} without deadline or signal (the in-thread contention path): nothing to check or
+   * arm, only the entry to queue.
    */
   enqueuePlain<T>(priority: number, weight: number, finish: Finish<T>): Promise<T> {
     const promise = new Promise<T>(capture);
-    const entry = new Entry(priority, weight, undefined, finish, capturedResolve, capturedReject);
-    const entries = this.#entries;
-    const last = entries.length - 1;
-    if (last >= 0 && this.#serving && entries[last].priority >= priority) entries.push(entry);
-    else this.#insert(entry);
+    this.#insert(new Entry(priority, weight, undefined, finish, capturedResolve, capturedReject));
     return promise;
   }
 
@@ -291,6 +287,11 @@ export class Turnstile {
   #insert(entry: Entry): void {
     const entries = this.#entries;
     let at = entries.length;
+    // The common case first: joining the end of a queue that is being served needs nothing else.
+    if (at > 0 && this.#serving && entries[at - 1].priority >= entry.priority) {
+      entries.push(entry);
+      return;
+    }
     while (at > 0 && entries[at - 1].priority < entry.priority) at--;
     if (at === entries.length) entries.push(entry);
     else entries.splice(at, 0, entry);
