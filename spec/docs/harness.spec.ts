@@ -41,12 +41,12 @@ describe('balancedOrders', () => {
   it('fixes the bias of one rotated order, where one kind follows the same kind in most rounds', () => {
     const n = 4;
     const rotated = Array.from({ length: n }, (_, round) => [...Array(n).keys()].map((k) => (round + k) % n));
-    const before = (counts: Map<string, number>, kind: number): number[] =>
+    const predecessorsOf = (counts: Map<string, number>, kind: number): number[] =>
       [...Array(n).keys()].filter((k) => k !== kind).map((k) => counts.get(`${k}>${kind}`) ?? 0);
     // Run one order after the other: in the rotated ones kind 2 runs right after kind 1 three times, after kind
     // 3 never; in the balanced ones after each of the others once or twice (the boundaries add one).
-    expect(before(successions(rotated), 2)).toEqual([1, 3, 0]);
-    for (const count of before(successions(balancedOrders(n)), 2)) {
+    expect(predecessorsOf(successions(rotated), 2)).toEqual([1, 3, 0]);
+    for (const count of predecessorsOf(successions(balancedOrders(n)), 2)) {
       expect(count).toBeGreaterThanOrEqual(1);
       expect(count).toBeLessThanOrEqual(2);
     }
