@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Section } from './harness';
+import { describeCheck, type MachineCheck } from './machine';
 
 /** The machine a run happened on. */
 export interface Machine {
@@ -21,6 +22,8 @@ export interface Machine {
   node: string;
   platform: string;
   date: string;
+  /** How calm the machine was before and after the run (see `machine.ts`); absent in older results. */
+  check?: { before: MachineCheck; after: MachineCheck };
 }
 
 /** The JSON file's content. */
@@ -202,6 +205,13 @@ export function renderMarkdown(results: BenchResults, svgPath?: string): string 
   const lines: string[] = [];
   if (svgPath) lines.push(`![Benchmark ratios: each figure against its baseline, log scale](${svgPath})`, '');
   lines.push(`Measured on ${describeMachine(results.machine)}.`, '');
+  const check = results.machine.check;
+  if (check) {
+    lines.push(
+      `Machine check (see *Regenerating*): before the run, ${describeCheck(check.before)}; after it, ${describeCheck(check.after)}.`,
+      '',
+    );
+  }
   for (const section of results.sections) {
     lines.push(`**${section.title}**`, '', '| | figure | against the baseline |', '|---|---:|---|');
     for (const row of section.rows) {

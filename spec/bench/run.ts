@@ -10,8 +10,9 @@ import { readdirSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseOutputArgs, writeOutputs } from './chart';
+import { type Machine, parseOutputArgs, writeOutputs } from './chart';
 import { createBench, type Section } from './harness';
+import { checkMachine, describeCheck } from './machine';
 
 const { outputs, rest } = parseOutputArgs(process.argv.slice(2));
 const filters = rest.filter((arg) => !arg.startsWith('--'));
@@ -22,7 +23,7 @@ const files = readdirSync(here)
   .filter((f) => filters.length === 0 || filters.some((filter) => f.includes(filter)))
   .sort();
 
-const machine = {
+const machine: Machine = {
   cpu: cpus()[0]?.model ?? 'unknown',
   cores: cpus().length,
   memoryGiB: Math.round(totalmem() / 2 ** 30),
@@ -35,6 +36,9 @@ console.log('Ratios compare figures measured in this same run; no figure is comp
 
 const sections: Section[] = [];
 const bench = createBench(sections);
+// How calm the machine is, before and after (see machine.ts): ratios from a disturbed machine mislead.
+const before = await checkMachine(bench);
+console.log(`Machine check before the run: ${describeCheck(before)}`);
 for (const file of files) {
   console.log(`\n== ${file.replace('.bench.ts', '')}`);
   const mod = (await import(pathToFileURL(`${here}/${file}`).href)) as {
@@ -46,6 +50,10 @@ for (const file of files) {
     await bench.terminateWorkers();
   }
 }
+
+const after = await checkMachine(bench);
+console.log(`\nMachine check after the run: ${describeCheck(after)}`);
+machine.check = { before, after };
 
 for (const path of writeOutputs({ machine, sections }, outputs)) console.log(`written: ${path}`);
 process.exit(0);

@@ -110,6 +110,21 @@ describe('the Performance page block', () => {
     expect(md).toContain('| hundredfold | 1000 ns/op | 100× slower |');
     expect(md).toContain('**Rates | piped**');
     expect(md).toContain('Target: Queue faster than postMessage.');
+    expect(md).not.toContain('Machine check');
+  });
+
+  it('states the machine check of before and after the run, when the results have one', () => {
+    const check = {
+      before: { loopNs: [1.25, 1.5] as [number, number], handOffNs: 180.4, load: 0.4 },
+      after: { loopNs: [1.2, 2.4] as [number, number], handOffNs: 512, load: 2.25 },
+    };
+    const md = renderMarkdown({ ...results, machine: { ...results.machine, check } });
+    expect(md).toContain(
+      'before the run, loop 1.25 / 1.50 ns per step on two threads at once (1.20× apart), hand-off round trip 180 ns, load 0.4;',
+    );
+    expect(md).toContain(
+      'after it, loop 1.20 / 2.40 ns per step on two threads at once (2.00× apart), hand-off round trip 512 ns, load 2.3.',
+    );
   });
 
   it('replaces only what is between the markers, and refuses a page without them', () => {

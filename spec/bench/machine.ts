@@ -1,0 +1,64 @@
+/**
+ * How calm the machine is, measured before and after a bench run and printed next to the machine line: on a
+ * shared virtual machine one core can run a single-threaded loop much slower than the other for a while, and
+ * everything that crosses threads can slow down with it, which moves every baseline. These figures say whether
+ * a run's ratios were measured on a calm machine; they are compared with nothing but each other.
+ *
+ * - **loop**: two threads run the same fixed integer loop at once (on two cores, one each); the time per step
+ *   of each, and how far apart they are.
+ * - **hand-off**: two threads pass a turn back and forth through one shared word, both spinning: the time of a
+ *   round trip, which is two cache-line transfers between the cores.
+ * - **load**: the 1-minute load average.
+ */
+
+import { loadavg } from 'node:os';
+import type { Bench } from './harness';
+import { median, workerResult } from './harness';
+
+/** One machine check. */
+export interface MachineCheck {
+  /** ns per step of the fixed loop on each of two threads running at once, slower one last (median of 3). */
+  loopNs: [number, number];
+  /** ns per spinning round trip between two threads (median of 3). */
+  handOffNs: number;
+  /** The 1-minute load average when the check started. */
+  load: number;
+}
+
+const LOOP_STEPS = 50_000_000;
+const ROUND_TRIPS = 200_000;
+
+async function pair(bench: Bench, a: string, b: string, steps: number): Promise<number[]> {
+  const gate = new SharedArrayBuffer(8);
+  const workers = [a, b].map((mode) => bench.worker('machine-check', { mode, steps, gate }));
+  try {
+    const results = await Promise.all(workers.map((w) => workerResult<{ ns: number }>(w, 60_000)));
+    return results.map((r) => r.ns);
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
+
+/** Measures the machine as described above (about two seconds). */
+export async function checkMachine(bench: Bench): Promise<MachineCheck> {
+  const load = loadavg()[0];
+  const fast: number[] = [];
+  const slow: number[] = [];
+  const handOff: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    const [x, y] = await pair(bench, 'loop', 'loop', LOOP_STEPS);
+    fast.push(Math.min(x, y));
+    slow.push(Math.max(x, y));
+    handOff.push((await pair(bench, 'ping', 'pong', ROUND_TRIPS))[0]);
+  }
+  return { loopNs: [median(fast), median(slow)], handOffNs: median(handOff), load };
+}
+
+/** One check in words: `loop 1.02 / 1.05 ns per step on two threads at once (1.03× apart), hand-off 210 ns, load 0.9`. */
+export function describeCheck(check: MachineCheck): string {
+  const [fast, slow] = check.loopNs;
+  return (
+    `loop ${fast.toFixed(2)} / ${slow.toFixed(2)} ns per step on two threads at once (${(slow / fast).toFixed(2)}× apart), ` +
+    `hand-off round trip ${check.handOffNs.toFixed(0)} ns, load ${check.load.toFixed(1)}`
+  );
+}
