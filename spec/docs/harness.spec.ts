@@ -4,8 +4,9 @@
  */
 
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { balancedOrders } from '../bench/harness';
+import { afterEach, describe, expect, it } from 'vitest';
+import { balancedOrders, createBench, type Section } from '../bench/harness';
+import { checkMachine } from '../bench/machine';
 
 /** How often each kind runs right after each other kind, over the orders run one after the other. */
 function successions(orders: number[][]): Map<string, number> {
@@ -51,4 +52,22 @@ describe('balancedOrders', () => {
       expect(count).toBeLessThanOrEqual(2);
     }
   });
+});
+
+describe('the machine check (spec/bench/machine.ts)', () => {
+  const sections: Section[] = [];
+  const bench = createBench(sections);
+  afterEach(() => bench.terminateWorkers());
+
+  it('times two threads at once and a hand-off between them, and adds no section', async () => {
+    const check = await checkMachine(bench, { loopSteps: 2_000_000, roundTrips: 2_000, rounds: 1 });
+    const [fast, slow] = check.loopNs;
+    expect(fast).toBeGreaterThan(0);
+    expect(slow).toBeGreaterThanOrEqual(fast);
+    expect(Number.isFinite(slow)).toBe(true);
+    expect(check.handOffNs).toBeGreaterThan(0);
+    expect(Number.isFinite(check.handOffNs)).toBe(true);
+    expect(check.load).toBeGreaterThanOrEqual(0);
+    expect(sections).toHaveLength(0);
+  }, 60_000);
 });
