@@ -236,7 +236,7 @@ export class Lock implements MutexInterface {
   #acquireContendedSync(timeout: number | undefined): boolean {
     if (timeout === 0) return this.#tryAcquire();
     const deadline = deadlineOf(timeout, 'Lock.acquireSync');
-    if (spinLock(this.#view, STATE)) return true;
+    if (spinLock(this.#view, STATE, deadline)) return true;
     const plan = (this.#plan ??= lockPlan(this.#view, STATE, NAME, 'Lock.acquireSync', false));
     if (!waitSync(plan, deadline)) return false;
     if (plan.died !== 0) throw ownerDied('Lock.acquireSync', plan.died);

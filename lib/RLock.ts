@@ -262,7 +262,7 @@ export class RLock implements MutexInterface {
   #acquireContendedSync(timeout: number | undefined): boolean {
     if (timeout === 0) return this.#tryAcquire();
     const deadline = deadlineOf(timeout, 'RLock.acquireSync');
-    if (spinLock(this.#view, STATE)) {
+    if (spinLock(this.#view, STATE, deadline)) {
       this.#own(1);
       return true;
     }

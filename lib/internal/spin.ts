@@ -57,13 +57,13 @@ export class SpinBudget {
   spin(waiting: () => boolean, deadline: number): boolean {
     const start = now();
     if (deadline <= start) return !waiting(); // no time to spin: nothing to learn either
-    const budget = this.#begin();
+    const budget = this.begin();
     if (budget === 0) return !waiting();
     const until = Math.min(deadline, start + budget);
     for (let i = 1; waiting(); i++) {
-      if ((i & 63) === 0 && now() > until) return this.#end(false, budget);
+      if ((i & 63) === 0 && now() > until) return this.end(false, budget);
     }
-    return this.#end(true, budget);
+    return this.end(true, budget);
   }
 
   /**
@@ -78,22 +78,25 @@ export class SpinBudget {
     signal: AbortSignal | undefined,
   ): Promise<boolean> {
     if (nextTurn === undefined || deadline <= now()) return !waiting();
-    const budget = this.#begin();
+    const budget = this.begin();
     if (budget === 0) return !waiting();
     const until = Math.min(deadline, now() + budget);
     while (waiting()) {
-      if (now() > until) return this.#end(false, budget);
+      if (now() > until) return this.end(false, budget);
       await nextTurn();
       if (signal?.aborted) {
-        this.#retrying = false;
+        this.abandon();
         return false;
       }
     }
-    return this.#end(true, budget);
+    return this.end(true, budget);
   }
 
-  /** The budget of the spin about to start, or 0 when this wait does not spin (below the floor). */
-  #begin(): number {
+  /**
+   * The budget in milliseconds of the spin about to start, or 0 when this wait does not spin (below the floor).
+   * For a spin loop written out: end it with {@link SpinBudget.end}, or {@link SpinBudget.abandon}.
+   */
+  begin(): number {
     if (this.#ms >= SPIN_FLOOR_MS) return this.#ms;
     if (++this.#skipped < this.#retryEvery) return 0;
     this.#skipped = 0;
@@ -101,8 +104,13 @@ export class SpinBudget {
     return this.maxMs;
   }
 
+  /** A spin that stopped for a reason that says nothing about spinning (an abort): nothing is learned. */
+  abandon(): void {
+    this.#retrying = false;
+  }
+
   /** Learns from a spin of `budget` that ended with the condition true (`paid`) or ran out; returns `paid`. */
-  #end(paid: boolean, budget: number): boolean {
+  end(paid: boolean, budget: number): boolean {
     const retrying = this.#retrying;
     this.#retrying = false;
     if (paid) {
