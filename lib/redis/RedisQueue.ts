@@ -12,9 +12,12 @@
  * ## Steps
  * Every operation that changes the queue is **one Lua script**, so it happens whole or not at all, whenever a
  * process stops: `put` checks closed and full, appends and counts the task; `get` pops, and for a joinable
- * queue counts the item against the consumer and refreshes its lease. Items are encoded before the script is
- * sent and decoded after its reply, with the codec of the shared-memory `Queue` (exact structured-clone round
- * trips).
+ * queue counts the item against the consumer and refreshes its lease. Every script first checks that the key
+ * holds this kind of primitive with these parameters. One exception, for speed: a `get` of a plain queue
+ * without `maxsize` is a bare `LPOP` once a script of the same instance has checked the key, since such a get
+ * has nothing else to do (no putter waits for room, no task is counted); only when the list is empty does the
+ * script run, to tell a closed queue from an empty one. Items are encoded before the script is sent and
+ * decoded after its reply, with the codec of the shared-memory `Queue` (exact structured-clone round trips).
  *
  * ## Delivery guarantee
  * **At most once**: `get` removes the item from Redis in the same step that returns it, so a consumer that dies
@@ -37,6 +40,7 @@ import {
   checkOptionKeys,
   describe,
   type RedisPrimitiveOptions,
+  runCommand,
   runScript,
   Script,
   type ScriptTarget,
@@ -160,6 +164,11 @@ export class RedisQueue<T = unknown> implements AsyncIterable<T> {
   readonly #channel: string;
   readonly #maxsizeArg: string;
   readonly #bounded: string;
+  /**
+   * Whether a script of this instance has found its key to hold this kind of queue with these parameters: from
+   * then on, a plain unbounded queue gets items with a bare `LPOP` (see {@link RedisQueue.get}).
+   */
+  #checked = false;
 
   /**
    * @param redis - An ioredis client; waits use one extra connection per client (pub/sub).
@@ -250,6 +259,7 @@ export class RedisQueue<T = unknown> implements AsyncIterable<T> {
       [this.#maxsizeArg, record, this.#channel, joinable],
       deadline,
     ).then((result) => {
+      this.#checked = true; // the script would have thrown RedisKeyConflictError
       const code = result[0];
       if (code === CLOSED) throw new QueueClosedError(`${api}: the queue is closed`);
       return code === DONE;
@@ -257,6 +267,21 @@ export class RedisQueue<T = unknown> implements AsyncIterable<T> {
   }
 
   #tryGet(api: string, deadline: number): Promise<Attempt<T>> {
+    // A plain unbounded queue's get needs nothing but the pop once the key is checked: no putter waits for
+    // room, no task is counted, and a queue that is closed still hands out what it holds. Only when the list
+    // is empty does the script run (it tells closed from empty).
+    if (this.#checked && this.maxsize === 0 && this.consumer() === undefined) {
+      return runCommand(this.redis, this.#target, api, 'lpop', [this.#items], deadline, true).then(
+        (record): Attempt<T> | Promise<Attempt<T>> =>
+          record === null
+            ? this.#tryGetScript(api, deadline)
+            : { done: true, value: this.#decode(record as Buffer) },
+      );
+    }
+    return this.#tryGetScript(api, deadline);
+  }
+
+  #tryGetScript(api: string, deadline: number): Promise<Attempt<T>> {
     const consumer = this.consumer();
     // A plain queue's get touches the meta hash and the items only; a joinable one also counts the item
     // against its consumer and sets the consumer's lease.
@@ -267,6 +292,7 @@ export class RedisQueue<T = unknown> implements AsyncIterable<T> {
       ? [this.#channel, this.#bounded, consumer.id, consumer.leaseMs]
       : [this.#channel, this.#bounded, ''];
     return this.run(GET, api, keys, args, deadline, true).then((result): Attempt<T> => {
+      this.#checked = true;
       const code = result[0];
       if (code === CLOSED) throw new QueueClosedError(`${api}: the queue is closed and drained`);
       if (code !== DONE) return { done: false };

@@ -322,14 +322,14 @@ export class Script {
   }
 }
 
-function send(
+function send<T = unknown[]>(
   redis: Redis,
   command: string,
   argv: (string | number | Buffer)[],
   buffers: boolean,
-): Promise<unknown[]> {
+): Promise<T> {
   if (redis.status === 'ready') batchWrites(redis.stream);
-  return (buffers ? redis.callBuffer(command, argv) : redis.call(command, argv)) as Promise<unknown[]>;
+  return (buffers ? redis.callBuffer(command, argv) : redis.call(command, argv)) as Promise<T>;
 }
 
 /** Corked connections, with how many commands have been held since the last flush. */
@@ -419,6 +419,27 @@ export function runScript(
   };
   if (redis.status !== 'ready') return whenReady(redis, deadline, target.unreachable, api).then(send);
   return send();
+}
+
+/**
+ * Sends one plain command (no script) for a primitive whose key this process has already checked with a script:
+ * the same readiness wait, write batching and error mapping as {@link runScript}, without the kind check.
+ */
+export function runCommand(
+  redis: Redis,
+  target: ScriptTarget,
+  api: string,
+  command: string,
+  args: (string | number | Buffer)[],
+  deadline = Number.POSITIVE_INFINITY,
+  buffers = false,
+): Promise<unknown> {
+  const sent = (): Promise<unknown> =>
+    send<unknown>(redis, command, args, buffers).then(undefined, (err: unknown) => {
+      throw asUnavailable(err, api);
+    });
+  if (redis.status !== 'ready') return whenReady(redis, deadline, target.unreachable, api).then(sent);
+  return sent();
 }
 
 /** The primitive a script runs for: its key, kind, parameters and `unreachableTimeout`. */

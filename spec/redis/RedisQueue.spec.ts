@@ -131,6 +131,33 @@ describe('RedisQueue in one process', () => {
     expect(await new RedisQueue(redis, 'q', { maxsize: 5 }).qsize()).toBe(1);
   });
 
+  it('a plain queue without maxsize gets with a bare LPOP once its key is checked, and still reports closed and conflicts', async () => {
+    const redis = client();
+    const calls = async (command: string): Promise<number> => {
+      const stats = (await redis.info('commandstats')) as string;
+      return Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+    };
+    // An instance that has run no script yet checks the key in its first get, even when items are there.
+    await new RedisLock(redis, 'lock-key').tryAcquire();
+    await expect(new RedisQueue(redis, 'lock-key').get({ timeout: 50 })).rejects.toThrow(
+      RedisKeyConflictError,
+    );
+    const queue = new RedisQueue<number>(redis, 'plain');
+    for (let i = 0; i < 5; i++) await queue.put(i);
+    const scripts = async (): Promise<number> => (await calls('evalsha')) + (await calls('eval'));
+    const before = await scripts();
+    const got: number[] = [];
+    for (let i = 0; i < 5; i++) got.push(await queue.get());
+    expect(got).toEqual([0, 1, 2, 3, 4]);
+    expect((await scripts()) - before).toBe(0); // (Lua's own LPOPs count as lpop calls too: not a proof)
+    // Empty: the script runs and tells empty from closed.
+    await expect(queue.getNowait()).rejects.toThrow(QueueEmptyError);
+    await queue.put(5);
+    await queue.close();
+    expect(await queue.get()).toBe(5);
+    await expect(queue.get()).rejects.toThrow(/^RedisQueue.get: the queue is closed and drained/);
+  });
+
   it('100 puts and gets sent while the client is still connecting: all done, one ready listener, no warning', async () => {
     const fresh = client(); // connecting: not ready yet
     expect(fresh.status).not.toBe('ready');
