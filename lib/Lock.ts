@@ -32,6 +32,7 @@ import {
   releasedInOrder,
 } from './internal/deadlock';
 import {
+  handOverSpin,
   heldByMe,
   initMutex,
   type LockPlan,
@@ -236,7 +237,7 @@ export class Lock implements MutexInterface {
   #acquireContendedSync(timeout: number | undefined): boolean {
     if (timeout === 0) return this.#tryAcquire();
     const deadline = deadlineOf(timeout, 'Lock.acquireSync');
-    if (spinLock(this.#view, STATE, deadline)) return true;
+    if (spinLock(this.#view, STATE, deadline, handOverSpin)) return true;
     const plan = (this.#plan ??= lockPlan(this.#view, STATE, NAME, 'Lock.acquireSync', false));
     if (!waitSync(plan, deadline)) return false;
     if (plan.died !== 0) throw ownerDied('Lock.acquireSync', plan.died);

@@ -48,7 +48,15 @@
 
 import type { AcquireOptions } from '../options';
 import { now } from './clock';
-import { deadlockError, newLockId, registerName, releasedContended, WaitSlot, writeName } from './deadlock';
+import {
+  deadlockError,
+  newLockId,
+  othersWaitFor,
+  registerName,
+  releasedContended,
+  WaitSlot,
+  writeName,
+} from './deadlock';
 import { type ParsedWait, parseWait, timedOut } from './options';
 import { isDead } from './registry';
 import { SpinBudget } from './spin';
@@ -114,8 +122,8 @@ export function tryLockOrTakeOver(view: Int32Array, index: number): boolean | nu
 
 /** How long a sync acquire of a lock this thread holds spins for its hand-over, at most (see spinLock). */
 export const LOCK_SPIN_MS = 0.05;
-// This thread's budget for that spin (spin.ts).
-const handOverSpin = new SpinBudget(LOCK_SPIN_MS);
+/** This thread's budget for that spin (spin.ts), shared by its Locks. */
+export const handOverSpin = new SpinBudget(LOCK_SPIN_MS);
 
 /**
  * The spin before a contended sync acquire parks.
@@ -125,30 +133,40 @@ const handOverSpin = new SpinBudget(LOCK_SPIN_MS);
  *   one the release wakes; and under contention a waiter that parks soon leaves the holder to run on with the
  *   lock's cache line in its own cache (two workers contending measured a third less throughput with a longer
  *   spin).
- * - **The lock is held by this thread** (a hand-over: a Lock used as a signal, released by another thread, as
- *   Python allows): the release comes from a running thread and nothing is gained by parking, so the spin is
- *   adaptive ({@link LOCK_SPIN_MS} at most while such spins keep paying in this thread, see spin.ts) and goes on
- *   through a CONTENDED word. CONTENDED only says that somebody may be parked: a woken waiter takes the word as
- *   CONTENDED, not knowing whether others sleep, so a lock handed back and forth stays CONTENDED for good once
- *   one side has parked, and a spin that gave up on it would park every time after that (a hand-over ping-pong
- *   measured 25 µs per round trip that way, nearly every acquire parked; 4–5 µs with this spin). Taking the word
- *   with the fast path's compare-exchange while others are parked is what the fast path does anyway: a woken
- *   waiter that finds it taken marks it CONTENDED again before it parks, so no wake is lost.
+ * - **The lock is held by this thread, and `handOver` is given** (a `Lock` used as a signal, released by another
+ *   thread, as Python allows): the release comes from a running thread and nothing is gained by parking, so the
+ *   spin is adaptive (`handOver`'s budget, {@link LOCK_SPIN_MS} for {@link handOverSpin}) and goes on through a
+ *   CONTENDED word. CONTENDED only says that somebody may be parked: a woken waiter takes the word as CONTENDED,
+ *   not knowing whether others sleep, so a lock handed back and forth stays CONTENDED for good once one side has
+ *   parked, and a spin that gave up on it would park every time after that (a hand-over ping-pong measured
+ *   25 µs per round trip that way, nearly every acquire parked; 4–5 µs with this spin). Taking the word with the
+ *   fast path's compare-exchange while others are parked is what the fast path does anyway: a woken waiter that
+ *   finds it taken marks it CONTENDED again before it parks, so no wake is lost. But it would win every release
+ *   over them: so the spin does not start, and stops, while a thread other than this one has a wait for the
+ *   lock published (deadlock.ts); they then race on equal terms, as before.
  *
  * Never spins past `deadline`.
  */
-export function spinLock(view: Int32Array, index: number, deadline = Number.POSITIVE_INFINITY): boolean {
+export function spinLock(
+  view: Int32Array,
+  index: number,
+  deadline = Number.POSITIVE_INFINITY,
+  handOver?: SpinBudget,
+): boolean {
   // The first looks cost no clock read: most holders release within them.
   for (let i = 0; i < SPIN_LIMIT; i++) {
     const word = Atomics.load(view, index);
     if (word === UNLOCKED) {
       if (Atomics.compareExchange(view, index, UNLOCKED, ME_LOCKED) === UNLOCKED) return true;
-    } else if (isContended(word) && (word & ~STATE_BITS) !== ME) {
+    } else if (isContended(word) && (handOver === undefined || (word & ~STATE_BITS) !== ME)) {
       return false;
     }
   }
-  if ((Atomics.load(view, index) & ~STATE_BITS) !== ME) return false;
-  const budget = handOverSpin.begin();
+  if (handOver === undefined || (Atomics.load(view, index) & ~STATE_BITS) !== ME) return false;
+  // (0: no lock id, as in a raw word of the specs; no wait of a real lock names it.)
+  const lockId = Atomics.load(view, index + ID_OFFSET);
+  if (lockId !== 0 && othersWaitFor(lockId)) return false;
+  const budget = handOver.begin();
   if (budget === 0) return false;
   const end = now() + budget;
   const until = Math.min(deadline, end);
@@ -156,16 +174,22 @@ export function spinLock(view: Int32Array, index: number, deadline = Number.POSI
     const word = Atomics.load(view, index);
     if (word === UNLOCKED) {
       if (Atomics.compareExchange(view, index, UNLOCKED, ME_LOCKED) === UNLOCKED)
-        return handOverSpin.end(true, budget);
+        return handOver.end(true, budget);
     } else if ((word & ~STATE_BITS) !== ME) {
       // Taken by a third thread meanwhile: a plain contended wait now.
-      handOverSpin.abandon();
+      handOver.abandon();
       return false;
     }
-    if ((i & 63) === 0 && now() > until) {
-      if (until === end) return handOverSpin.end(false, budget);
-      handOverSpin.abandon(); // the caller's deadline, not the budget, ended it: nothing learned
-      return false;
+    if ((i & 63) === 0) {
+      if (lockId !== 0 && othersWaitFor(lockId)) {
+        handOver.abandon(); // another thread waits: no advantage over it
+        return false;
+      }
+      if (now() > until) {
+        if (until === end) return handOver.end(false, budget);
+        handOver.abandon(); // the caller's deadline, not the budget, ended it: nothing learned
+        return false;
+      }
     }
   }
 }
