@@ -14,10 +14,13 @@
  * process stops: `put` checks closed and full, appends and counts the task; `get` pops, and for a joinable
  * queue counts the item against the consumer and refreshes its lease. Every script first checks that the key
  * holds this kind of primitive with these parameters. One exception, for speed: a `get` of a plain queue
- * without `maxsize` is a bare `LPOP` once a script of the same instance has checked the key, since such a get
- * has nothing else to do (no putter waits for room, no task is counted); only when the list is empty does the
- * script run, to tell a closed queue from an empty one. Items are encoded before the script is sent and
- * decoded after its reply, with the codec of the shared-memory `Queue` (exact structured-clone round trips).
+ * without `maxsize` is a bare `LPOP` when a script of the same object has checked the key within the last
+ * second, since such a get has nothing else to do (no putter waits for room, no task is counted); the script
+ * runs when the list is empty (to tell a closed queue from an empty one), while gets keep finding it empty, and
+ * after a script reported a conflict. So a key deleted and taken over by another primitive while an object
+ * uses it is noticed by that object's gets within a second (its puts and queries at once), where the script
+ * would notice at once. Items are encoded before the script is sent and decoded after its reply, with the
+ * codec of the shared-memory `Queue` (exact structured-clone round trips).
  *
  * ## Delivery guarantee
  * **At most once**: `get` removes the item from Redis in the same step that returns it, so a consumer that dies
@@ -28,7 +31,8 @@
  */
 
 import type { Redis } from 'ioredis';
-import { QueueClosedError, QueueEmptyError, QueueFullError } from '../errors';
+import { QueueClosedError, QueueEmptyError, QueueFullError, RedisKeyConflictError } from '../errors';
+import { now } from '../internal/clock';
 import { decode, encode, type ItemType } from '../internal/codec';
 import { parseWait } from '../internal/options';
 import { keepClassName } from '../internal/shared';
@@ -47,6 +51,12 @@ import {
   unreachableTimeoutOf,
 } from './connection';
 import { type Attempt, waitFor } from './waker';
+
+/**
+ * How long a plain unbounded queue's gets are bare `LPOP`s after a script of the same object last checked the
+ * key, at most (see `#tryGet`).
+ */
+const RECHECK_MS = 1000;
 
 /** Script result codes. */
 const CLOSED = -2;
@@ -165,10 +175,13 @@ export class RedisQueue<T = unknown> implements AsyncIterable<T> {
   readonly #maxsizeArg: string;
   readonly #bounded: string;
   /**
-   * Whether a script of this instance has found its key to hold this kind of queue with these parameters: from
-   * then on, a plain unbounded queue gets items with a bare `LPOP` (see {@link RedisQueue.get}).
+   * When a script of this instance last found its key to hold this kind of queue with these parameters (its
+   * kind check passed): for {@link RECHECK_MS} after that, a plain unbounded queue gets items with a bare `LPOP`
+   * (see `#tryGet`). Forgotten when a script reports a conflict.
    */
-  #checked = false;
+  #checkedAt = Number.NEGATIVE_INFINITY;
+  /** Whether the last get of this instance found the queue empty: the next one runs the script at once. */
+  #foundEmpty = false;
 
   /**
    * @param redis - An ioredis client; waits use one extra connection per client (pub/sub).
@@ -226,7 +239,16 @@ export class RedisQueue<T = unknown> implements AsyncIterable<T> {
     deadline = Number.POSITIVE_INFINITY,
     buffers = false,
   ): Promise<unknown[]> {
-    return runScript(this.redis, script, this.#target, api, keys, args, deadline, buffers);
+    return runScript(this.redis, script, this.#target, api, keys, args, deadline, buffers).then(
+      (result) => {
+        this.#checkedAt = now(); // the kind check passed (a conflict rejects)
+        return result;
+      },
+      (err: unknown) => {
+        if (err instanceof RedisKeyConflictError) this.#checkedAt = Number.NEGATIVE_INFINITY;
+        throw err;
+      },
+    );
   }
 
   /** The meta hash, the channel. @internal */
@@ -259,7 +281,6 @@ export class RedisQueue<T = unknown> implements AsyncIterable<T> {
       [this.#maxsizeArg, record, this.#channel, joinable],
       deadline,
     ).then((result) => {
-      this.#checked = true; // the script would have thrown RedisKeyConflictError
       const code = result[0];
       if (code === CLOSED) throw new QueueClosedError(`${api}: the queue is closed`);
       return code === DONE;
@@ -268,9 +289,15 @@ export class RedisQueue<T = unknown> implements AsyncIterable<T> {
 
   #tryGet(api: string, deadline: number): Promise<Attempt<T>> {
     // A plain unbounded queue's get needs nothing but the pop once the key is checked: no putter waits for
-    // room, no task is counted, and a queue that is closed still hands out what it holds. Only when the list
-    // is empty does the script run (it tells closed from empty).
-    if (this.#checked && this.maxsize === 0 && this.consumer() === undefined) {
+    // room, no task is counted, and a queue that is closed still hands out what it holds. The script runs
+    // when the list is empty (it tells closed from empty), while gets keep finding it empty (one command per
+    // try, not two), and once every RECHECK_MS (the kind check: a key deleted and taken over meanwhile).
+    if (
+      !this.#foundEmpty &&
+      this.maxsize === 0 &&
+      now() - this.#checkedAt < RECHECK_MS &&
+      this.consumer() === undefined
+    ) {
       return runCommand(this.redis, this.#target, api, 'lpop', [this.#items], deadline, true).then(
         (record): Attempt<T> | Promise<Attempt<T>> =>
           record === null
@@ -292,8 +319,8 @@ export class RedisQueue<T = unknown> implements AsyncIterable<T> {
       ? [this.#channel, this.#bounded, consumer.id, consumer.leaseMs]
       : [this.#channel, this.#bounded, ''];
     return this.run(GET, api, keys, args, deadline, true).then((result): Attempt<T> => {
-      this.#checked = true;
       const code = result[0];
+      this.#foundEmpty = code !== DONE;
       if (code === CLOSED) throw new QueueClosedError(`${api}: the queue is closed and drained`);
       if (code !== DONE) return { done: false };
       consumer?.taken();

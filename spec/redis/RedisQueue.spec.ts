@@ -158,6 +158,47 @@ describe('RedisQueue in one process', () => {
     await expect(queue.get()).rejects.toThrow(/^RedisQueue.get: the queue is closed and drained/);
   });
 
+  it('a key taken over by another primitive: the checked queue refuses it at its next put, and its gets at once after that or within a second', async () => {
+    const redis = client();
+    const scriptsRun = async (): Promise<number> => {
+      const stats = (await redis.info('commandstats')) as string;
+      const count = (name: string) =>
+        Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+      return count('evalsha') + count('eval');
+    };
+    const plain = new RedisQueue<string>(redis, 'taken-over');
+    await plain.put('a');
+    expect(await plain.get()).toBe('a');
+    // Another process deletes the queue and makes the key a joinable queue.
+    await redis.del('taken-over', 'taken-over:items');
+    const joinable = new RedisJoinableQueue<string>(client(), 'taken-over');
+    await joinable.put('job1');
+    await expect(plain.put('b')).rejects.toThrow(RedisKeyConflictError);
+    await expect(plain.get({ timeout: 50 })).rejects.toThrow(RedisKeyConflictError); // not popped
+    expect(await joinable.qsize()).toBe(1);
+    // A checked queue whose checks stopped a second ago runs the script (and is refused) on its next get.
+    const other = new RedisQueue<string>(redis, 'taken-again');
+    await other.put('x');
+    await redis.del('taken-again', 'taken-again:items');
+    await new RedisJoinableQueue<string>(client(), 'taken-again').put('job2');
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // past the second the check is trusted
+    await expect(other.get({ timeout: 50 })).rejects.toThrow(RedisKeyConflictError);
+    // A get that found the queue empty runs the script for the next try: one command per try, not two.
+    const empty = new RedisQueue<string>(redis, 'empty-plain');
+    await empty.put('y');
+    expect(await empty.get()).toBe('y');
+    await expect(empty.getNowait()).rejects.toThrow(QueueEmptyError); // LPOP, then the script
+    const lpops = async (): Promise<number> => {
+      const stats = (await redis.info('commandstats')) as string;
+      return Number(/cmdstat_lpop:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+    };
+    const [scripts0, lpops0] = [await scriptsRun(), await lpops()];
+    await expect(empty.getNowait()).rejects.toThrow(QueueEmptyError);
+    // One script, and its own LPOP only (Lua's commands count too): no bare LPOP before it.
+    expect((await scriptsRun()) - scripts0).toBe(1);
+    expect((await lpops()) - lpops0).toBe(1);
+  }, 20_000);
+
   it('100 puts and gets sent while the client is still connecting: all done, one ready listener, no warning', async () => {
     const fresh = client(); // connecting: not ready yet
     expect(fresh.status).not.toBe('ready');
