@@ -299,11 +299,16 @@ export class Condition {
     }
   }
 
-  /** Releases the lock completely; returns what {@link Condition.#restoreSync} needs (the RLock's depth). */
-  #releaseSave(): number {
+  /**
+   * Releases the lock completely; returns what {@link Condition.#restoreSync} needs (the RLock's depth). For a
+   * sync wait (`blocking`), a Lock is released through its shared word, not handed to an async acquirer queued
+   * in this thread, which could not run while the thread blocks.
+   */
+  #releaseSave(blocking: boolean): number {
     const lock = this.lock;
     if (lock instanceof RLock) return lock.releaseSave();
-    lock.release();
+    if (blocking) lock.releaseForSyncWait();
+    else lock.release();
     return 1;
   }
 
@@ -499,7 +504,7 @@ export class Condition {
     const group = this.#enter(slot);
     for (;;) {
       const seq = Atomics.load(view, SEQ); // read while holding the lock: see "No lost wake-up"
-      const saved = this.#releaseSave();
+      const saved = this.#releaseSave(true);
       if (deathsSeen < 0) parkSync(view, SEQ, seq, deadline);
       else parkWatchingSync(view, seq, deadline, deathsSeen);
       const died = this.#restoreSync(saved);
@@ -586,7 +591,7 @@ export class Condition {
     const group = this.#enter(slot);
     for (;;) {
       const seq = Atomics.load(view, SEQ);
-      const saved = this.#releaseSave();
+      const saved = this.#releaseSave(false);
       let aborted = false;
       let reason: unknown;
       try {

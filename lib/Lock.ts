@@ -282,6 +282,18 @@ export class Lock implements MutexInterface {
     if (plan.died !== 0) throw ownerDied('Condition.waitSync', plan.died);
   }
 
+  /**
+   * @internal For `Condition`'s sync waits: releases through the shared word, never handing the lock over to an
+   * async acquirer queued in this thread. The thread is about to block, so that acquirer could not run, and
+   * the lock would stay taken for it: the wait's reacquire would then block for good.
+   */
+  releaseForSyncWait(): void {
+    if (unlock(this.#view, STATE) === UNLOCKED) {
+      throw new LockNotHeldError('Lock.release: the lock is not held');
+    }
+    if (orderMode !== 'off') releasedInOrder(Atomics.load(this.#view, ID));
+  }
+
   /** @internal For `Condition`: reacquires asynchronously, never refused as a deadlock victim. */
   async acquireRestore(): Promise<void> {
     if (tryLock(this.#view, STATE)) return;

@@ -438,6 +438,17 @@ describe('Condition', () => {
     expect(await resultOf(worker, 20_000)).toEqual({ notified: true });
   });
 
+  it('a sync wait of a thread whose own async acquire of the Lock is queued times out and returns holding the lock; the queued acquire gets it afterwards', async () => {
+    // Before, the wait's release handed the lock to that acquire, which cannot run while the thread blocks:
+    // the wait's reacquire then blocked for good (the worker never reported).
+    const worker = spawn('condition-own-async');
+    expect(await resultOf(worker, 10_000)).toEqual({
+      notified: false,
+      heldAfterWait: true,
+      handedOver: true,
+    });
+  }, 20_000);
+
   it('over a Lock, "held" means locked by anyone, as Python checks a plain Lock', async () => {
     const lock = new Lock();
     const cond = new Condition(lock);
