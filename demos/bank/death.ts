@@ -154,8 +154,10 @@ export async function runTellerDeath(params: DeathParams, survivor: Crew): Promi
   const victimCrew = await Crew.start(DEATH_TELLER, 1);
   const victim = victimCrew.workers[0];
   const victimThreadId = victim.threadId;
+  // Prepended: the library's own 'exit' listener (registered when the worker was made) records the death and
+  // wakes teller 2, which can then be told before a listener added after it runs.
   const exited = new Promise<void>((resolve) =>
-    victim.once('exit', () => {
+    victim.prependOnceListener('exit', () => {
       timeline.record(0, DeathEvent.EXITED, 1);
       resolve();
     }),
