@@ -128,4 +128,19 @@ describe('the Queue codec', () => {
     assertSameClone(roundTrip(big), structuredClone(big));
     assertSameClone(roundTrip({ small: 1 }), { small: 1 });
   });
+
+  it('gives each encoding the bytes just written, for items of one length before and after the buffer grows', () => {
+    // Encodings of one length share a view of the scratch buffer; a view kept across a growth would show the
+    // old buffer's bytes.
+    const a = { id: 1, tag: 'aaaa' };
+    const b = { id: 2, tag: 'bbbb' };
+    const first = encode(a, 'Queue.put').bytes;
+    expect(decode(ItemType.Fast, 0, first.slice())).toEqual(a);
+    expect(decode(ItemType.Fast, 0, encode(b, 'Queue.put').bytes.slice())).toEqual(b);
+    encode({ text: 'y'.repeat(1_000_000) }, 'Queue.put'); // larger than any scratch buffer so far
+    const after = encode(a, 'Queue.put').bytes;
+    expect(after.length).toBe(first.length);
+    expect(decode(ItemType.Fast, 0, after.slice())).toEqual(a);
+    expect(decode(ItemType.Fast, 0, encode(b, 'Queue.put').bytes.slice())).toEqual(b);
+  });
 });

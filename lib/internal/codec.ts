@@ -204,6 +204,18 @@ const utf8Decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 let scratch = new Uint8Array(64 * 1024);
 let scratchView = new DataView(scratch.buffer);
 let pos = 0;
+// Views of the start of the scratch buffer, by length, each made once: items of one shape encode to one length,
+// and a subarray() costs about as much as the rest of a small item's encoding. Dropped when the buffer grows.
+const VIEWS_UP_TO = 1024;
+let scratchViews: (Uint8Array | undefined)[] = [];
+
+/** The first `end` bytes of the scratch buffer, as a view that later encodings of that length reuse. */
+function scratchUpTo(end: number): Uint8Array {
+  if (end > VIEWS_UP_TO) return scratch.subarray(0, end);
+  let view = scratchViews[end];
+  if (view === undefined) scratchViews[end] = view = scratch.subarray(0, end);
+  return view;
+}
 // Objects met in the current item: a second meeting is a shared or cyclic reference, which needs V8. The
 // first few are kept in an array (most items hold a handful of objects, and a Set's clear() allocates);
 // beyond that, in a Set.
@@ -226,6 +238,7 @@ function ensure(bytes: number): void {
   grown.set(scratch.subarray(0, pos));
   scratch = grown;
   scratchView = new DataView(grown.buffer);
+  scratchViews = [];
 }
 
 function writeLength(length: number): void {
@@ -452,7 +465,7 @@ export function encode(value: unknown, api: string): Encoded {
   pos = 0;
   try {
     writeValue(value);
-    return { type: ItemType.Fast, kind: 0, bytes: scratch.subarray(0, pos) };
+    return { type: ItemType.Fast, kind: 0, bytes: scratchUpTo(pos) };
   } catch (err) {
     if (err !== GIVE_UP) throw err;
     return { type: ItemType.V8, kind: 0, bytes: serializeWithV8(value, api) };
@@ -465,7 +478,7 @@ function encodeString(value: string): Encoded {
   if (value.isWellFormed()) {
     ensureScratch(value.length * 3);
     const { written } = utf8Encoder.encodeInto(value, scratch);
-    return { type: ItemType.Utf8, kind: 0, bytes: scratch.subarray(0, written) };
+    return { type: ItemType.Utf8, kind: 0, bytes: scratchUpTo(written) };
   }
   const units = new Uint16Array(value.length);
   for (let i = 0; i < value.length; i++) units[i] = value.charCodeAt(i);
