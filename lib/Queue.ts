@@ -199,6 +199,8 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    * anything else, so no two of them ever use it at once (an async `get` has its own).
    */
   readonly #syncGetter: Getter = { item: undefined, waits: false, announced: false };
+  /** Whether this view's last get took a raw record of at least ALLOCATE_OUTSIDE_LOCK bytes (see #attemptGet). */
+  #largeRaw = false;
 
   /** Bytes of item storage of a queue created without `capacity`: 1 MiB. */
   static readonly DEFAULT_CAPACITY: number = 1 << 20;
@@ -502,6 +504,12 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   #attemptGet(getter: Getter, api: string): number | true {
     const ring = this.#ring;
     const words = ring.words;
+    if (this.#largeRaw && getter.spare === undefined) {
+      // This thread's last get took a large raw record: allocate for the head before the lock, from a look
+      // without it (a hint: the length is checked again under the lock), instead of locking twice.
+      const length = ring.largeRawHead();
+      if (length !== 0) getter.spare = freshBytes(length);
+    }
     ring.lock(GET_LOCK);
     if (!ring.hasRecord()) {
       const expected = this.#emptyAttempt(getter, api);
@@ -510,6 +518,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     // Raw items become the result's own buffer; the others are decoded from this thread's inbox.
     const type = ring.headType() & 0xff;
     let into: Uint8Array | undefined;
+    this.#largeRaw = false;
     if (type === ItemType.Buffer || type === ItemType.View) {
       const length = ring.headLength();
       if (length < ALLOCATE_OUTSIDE_LOCK) {
@@ -517,6 +526,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
       } else if (getter.spare?.length === length) {
         into = getter.spare;
         getter.spare = undefined;
+        this.#largeRaw = true;
       } else {
         // Allocating a large buffer (and the collection it may trigger) must not hold the lock: release it,
         // allocate, and try again; the head is usually the same record then.

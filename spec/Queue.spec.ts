@@ -174,6 +174,42 @@ describe('Queue: Python queue behaviour', () => {
     }
   });
 
+  it('gives every large binary item a buffer of its own, whatever the sizes before it and after it', async () => {
+    const queue = new Queue<unknown>({ capacity: 1 << 16 });
+    // Runs of one size, size changes, and small items between them (a get after a large one allocates for
+    // the head it sees before taking the lock, and checks the size again under it).
+    const sizes = [4096, 4096, 4096, 2048, 9000, 9000, 0, 5000, 5000, 0, 0, 2100, 3000];
+    const received: Uint8Array[] = [];
+    for (let round = 0; round < 3; round++) {
+      for (const [i, size] of sizes.entries()) {
+        queue.putNowait(size === 0 ? { small: i } : new Uint8Array(size).fill(i + 1));
+      }
+      for (const [i, size] of sizes.entries()) {
+        const item = round === 1 ? await queue.get() : queue.getSync();
+        if (size === 0) {
+          expect(item).toEqual({ small: i });
+          continue;
+        }
+        const bytes = item as Uint8Array;
+        expect([bytes.length, bytes.buffer.byteLength, bytes[0], bytes[size - 1]]).toEqual([
+          size,
+          size,
+          i + 1,
+          i + 1,
+        ]);
+        received.push(bytes);
+      }
+    }
+    expect(new Set(received.map((b) => b.buffer)).size).toBe(received.length);
+    // Still intact after every later get (no buffer was handed out twice or reused).
+    let k = 0;
+    for (let round = 0; round < 3; round++) {
+      for (const [i, size] of sizes.entries()) {
+        if (size !== 0) expect(received[k++].every((v) => v === i + 1)).toBe(true);
+      }
+    }
+  });
+
   it('returns items exactly as structuredClone would, through a small ring that wraps', () => {
     const queue = new Queue<unknown>({ capacity: 2048 }); // an Error carries its stack: ~800 bytes
     const shared = { s: 1 };
