@@ -109,7 +109,7 @@
  * @module
  */
 
-import { type Encoded, ItemType } from './codec';
+import { type Encoded, ItemType, scratchWords } from './codec';
 import { holderOf, internalLockPlan, type LockPlan, tryLock, UNLOCKED, unlockInternal } from './mutex';
 import { isDead, settledDeathCount } from './registry';
 import { align8, defineKind, type Kind } from './shared';
@@ -205,6 +205,8 @@ export interface Taken {
 // This thread's buffer for records that are decoded as soon as they are copied out (reused: decoding is
 // synchronous and finishes before the next take). A batch take lays its records one after another.
 let inbox = new Uint8Array(16 * 1024);
+/** The inbox as 32-bit words, for copying a small record out by words (see Ring.#copyOut). */
+let inboxWords = new Int32Array(inbox.buffer);
 // The last view handed out by inboxAt: items of one shape come one after another, and a fresh subarray per item
 // costs more than the rest of a small item's copy.
 let inboxView = inbox.subarray(0, 0);
@@ -215,6 +217,7 @@ function inboxAt(start: number, length: number): Uint8Array {
     const grown = new Uint8Array(Math.max(start + length, inbox.length * 2));
     grown.set(inbox.subarray(0, start));
     inbox = grown;
+    inboxWords = new Int32Array(grown.buffer);
   }
   const view = inbox.subarray(start, start + length);
   if (start === 0) inboxView = view;
@@ -455,6 +458,17 @@ export class Ring {
     const length = bytes.length;
     const first = Math.min(length, this.capacity - at);
     if (length <= 64) {
+      // An encoding in the scratch buffer (offset 0) into a payload that does not wrap (`at` is 8-aligned): by
+      // words, then the last bytes.
+      if (first === length && bytes.buffer === scratchWords.buffer) {
+        const words = length >> 2;
+        const ring32 = this.#ring32;
+        const from = scratchWords;
+        const to = at >> 2;
+        for (let i = 0; i < words; i++) ring32[to + i] = from[i];
+        for (let i = words << 2; i < length; i++) ring[at + i] = bytes[i];
+        return;
+      }
       for (let i = 0; i < first; i++) ring[at + i] = bytes[i];
       for (let i = first; i < length; i++) ring[i - first] = bytes[i];
       return;
@@ -594,6 +608,18 @@ export class Ring {
     const length = bytes.length;
     const first = Math.min(length, this.capacity - at);
     if (length <= 64) {
+      // Into the inbox at a word boundary, from a payload that does not wrap: by words, as in #copyIn.
+      const offset = bytes.byteOffset;
+      if (first === length && (offset & 3) === 0 && bytes.buffer === inboxWords.buffer) {
+        const words = length >> 2;
+        const ring32 = this.#ring32;
+        const to = inboxWords;
+        const base = offset >> 2;
+        const from = at >> 2;
+        for (let i = 0; i < words; i++) to[base + i] = ring32[from + i];
+        for (let i = words << 2; i < length; i++) bytes[i] = ring[at + i];
+        return;
+      }
       for (let i = 0; i < first; i++) bytes[i] = ring[at + i];
       for (let i = first; i < length; i++) bytes[i] = ring[i - first];
       return;
