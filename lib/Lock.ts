@@ -283,9 +283,10 @@ export class Lock implements MutexInterface {
   }
 
   /**
-   * @internal For `Condition`'s sync waits: releases through the shared word, never handing the lock over to an
-   * async acquirer queued in this thread. The thread is about to block, so that acquirer could not run, and
-   * the lock would stay taken for it: the wait's reacquire would then block for good.
+   * @internal Releases through the shared word, never handing the lock over to an async acquirer queued in this
+   * thread: the tail of {@link Lock.release}, and what `Condition`'s sync waits call (the thread is about to
+   * block, so that acquirer could not run, and the lock would stay taken for it: the wait's reacquire would
+   * then block for good).
    */
   releaseForSyncWait(): void {
     if (unlock(this.#view, STATE) === UNLOCKED) {
@@ -322,8 +323,7 @@ export class Lock implements MutexInterface {
     const view = this.#view;
     if (orderMode === 'off' && Atomics.compareExchange(view, STATE, this.#syncWord, 0) === this.#syncWord)
       return;
-    if (unlock(view, STATE) === UNLOCKED) throw new LockNotHeldError('Lock.release: the lock is not held');
-    if (orderMode !== 'off') releasedInOrder(Atomics.load(this.#view, ID));
+    this.releaseForSyncWait(); // the release through the shared word
   }
 
   /**
