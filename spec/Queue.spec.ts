@@ -210,6 +210,24 @@ describe('Queue: Python queue behaviour', () => {
     }
   });
 
+  it('gets items that outgrow the buffer it decodes from, whatever their size, and goes on working', () => {
+    const queue = new Queue<string>({ capacity: 1 << 24 });
+    // Odd sizes past anything this file received before: that buffer grows to the size of the first one, which
+    // must still be viewable as 32-bit words (an exception there came with GET_LOCK held: every get hung).
+    for (const size of [1_000_001, 2_500_003]) {
+      queue.putNowait('x'.repeat(size));
+      expect(queue.getSync(0).length).toBe(size);
+      queue.putNowait('after');
+      expect(queue.getSync(0)).toBe('after');
+    }
+    queue.putNowait('a'.repeat(3_000_000));
+    queue.putNowait('b'.repeat(6_000_003));
+    expect(queue.getManySync(10, 0).map((s) => [s.length, s[0], s.at(-1)])).toEqual([
+      [3_000_000, 'a', 'a'],
+      [6_000_003, 'b', 'b'],
+    ]);
+  });
+
   it('returns items exactly as structuredClone would, through a small ring that wraps', () => {
     const queue = new Queue<unknown>({ capacity: 2048 }); // an Error carries its stack: ~800 bytes
     const shared = { s: 1 };

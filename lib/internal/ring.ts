@@ -214,7 +214,8 @@ let inboxView = inbox.subarray(0, 0);
 function inboxAt(start: number, length: number): Uint8Array {
   if (start === 0 && inboxView.length === length && inboxView.buffer === inbox.buffer) return inboxView;
   if (inbox.length < start + length) {
-    const grown = new Uint8Array(Math.max(start + length, inbox.length * 2));
+    // A multiple of 8, as inboxWords needs (a RangeError here would leave GET_LOCK held).
+    const grown = new Uint8Array(align8(Math.max(start + length, inbox.length * 2)));
     grown.set(inbox.subarray(0, start));
     inbox = grown;
     inboxWords = new Int32Array(grown.buffer);
@@ -510,11 +511,13 @@ export class Ring {
   /**
    * Without GET_LOCK: the payload length of the record at GET_POS when it is a raw item (Buffer or View) of at
    * least {@link ALLOCATE_OUTSIDE_LOCK} bytes, else 0. Only a hint for allocating before the lock: another
-   * consumer may take that record meanwhile, or the bytes may be an old record's (an empty ring), so the
-   * length is checked again under the lock; it never exceeds the capacity.
+   * consumer may take that record meanwhile, so the length is checked again under the lock; it never exceeds
+   * the capacity, and an empty ring (whose bytes at GET_POS are an old record's) gives 0.
    */
   largeRawHead(): number {
-    const at = this.#offset(Atomics.load(this.words, GET_POS) >>> 0);
+    const getPos = Atomics.load(this.words, GET_POS);
+    if (getPos === Atomics.load(this.words, PUT_POS)) return 0; // empty: the bytes there are an old record's
+    const at = this.#offset(getPos >>> 0);
     const type = this.#ring32[(at >> 2) + 1] & 0xff;
     if (type !== ItemType.Buffer && type !== ItemType.View) return 0;
     const length = this.#ring32[at >> 2];
