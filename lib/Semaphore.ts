@@ -6,7 +6,7 @@
  * |------|---------|------------------------------------------------------------------------------|
  * | 0    | TAG     | kind tag (see `internal/shared.ts`): Semaphore or BoundedSemaphore           |
  * | 1    | VALUE   | permits available now                                                        |
- * | 2    | WAITERS | 2 × the waits announced, + 1 (WAKE) while a waiter asks the next release to wake VALUE (see below) |
+ * | 2    | WAITERS | waits announced and maybe parked on VALUE (see below)                        |
  * | 3    | BOUND   | the largest VALUE allowed: a BoundedSemaphore's initial value, else 2³¹−1    |
  * | 4 + 2s | THREAD(s) | slot s < `SCOPE_SLOTS` of the scoped-holders table (see below): 0 free; t > 0 thread t holds HELD(s) permits through the scoped forms; −r thread r is reclaiming the slot of a dead thread |
  * | 5 + 2s | HELD(s)   | permits that thread holds through the scoped forms (written by that thread only while it lives) |
@@ -15,19 +15,17 @@
  * acquirer of that thread that contends for VALUE) and by each pending `waitForUnlock`.
  *
  * ## States
- * VALUE is a count, so the "states" are its ranges for a wait of weight `w`; WAITERS' WAKE bit says whether to
- * wake:
- * | VALUE | WAITERS        | meaning                                    | legal transitions                          |
- * |-------|----------------|--------------------------------------------|--------------------------------------------|
- * | `≥ w` | any            | an acquire of `w` succeeds now             | −w (acquire: a CAS); +n (release: a CAS)   |
- * | `< w` | 0              | an acquire of `w` must wait; nobody parked | +2 (a waiter announces itself)             |
- * | `< w` | even, > 0      | waiters announced, none asks to be woken   | WAKE set (a waiter about to park); −2 (leave) |
- * | `< w` | odd (WAKE set) | waiters may be parked on VALUE             | +n, then WAKE cleared and a wake (release); −2 (leave) |
+ * VALUE is a count, so the "states" are its ranges for a wait of weight `w`; WAITERS says whether to wake:
+ * | VALUE | WAITERS | meaning                                    | legal transitions                          |
+ * |-------|---------|--------------------------------------------|--------------------------------------------|
+ * | `≥ w` | any     | an acquire of `w` succeeds now             | −w (acquire: a CAS); +n (release: a CAS)   |
+ * | `< w` | 0       | an acquire of `w` must wait; nobody parked | WAITERS +1 (a waiter announces itself)     |
+ * | `< w` | > 0     | waiters may be parked on VALUE             | +n (release, then wake); WAITERS −1 (leave) |
  *
  * Invariants: `0 ≤ VALUE ≤ BOUND` at every instant (takes and releases are compare-exchanges that check it, and
- * `setValue` checks its argument); `WAITERS >> 1` equals the number of waits between their announcement and
- * their end, so it is never negative and is 0 when nobody waits; a waiter parks only after it set WAKE and
- * read VALUE again; BOUND is written once, before the handle is shared, and never changes. Permits taken by plain `acquire`/`acquireSync`/`tryAcquire` are not recorded anywhere: as
+ * `setValue` checks its argument); WAITERS equals the number of waits between their announcement and their end,
+ * so it is never negative and is 0 when nobody waits; BOUND is written once, before the handle is shared, and
+ * never changes. Permits taken by plain `acquire`/`acquireSync`/`tryAcquire` are not recorded anywhere: as
  * in Python, a semaphore has no owners, and any thread may release.
  *
  * ## Permits of threads that die (the scoped-holders table)
@@ -57,15 +55,12 @@
  *
  * ## Algorithm
  * The value-plus-waiter-count futex semaphore of glibc's NPTL (`sem_post`/`sem_wait`, `sem_waitcommon.c`,
- * T. Riegel, 2015), with the wake made once per park: acquiring is a compare-exchange loop that never takes
- * VALUE below zero; a thread that must wait first adds itself to WAITERS (the count that fairness decisions
- * read), and before each park sets WAKE, then re-reads VALUE and parks on the value it read; a release adds to
- * VALUE and then, only if WAKE is set, clears it and wakes VALUE. (glibc wakes while any wait is announced;
- * here that woke a waiter that was awake and retrying on most contended releases.) Because both sides write
- * their own word and then read the other's with sequentially consistent operations (all that `Atomics`
- * offers), at least one of them sees the other: either the waiter's re-read sees the new permits, or the
- * releaser's read sees WAKE and wakes it; a park on a stale value returns at once because `Atomics.wait`
- * compares VALUE first. A waiter that wakes and must park again sets WAKE again. Wakes are broadcast
+ * T. Riegel, 2015): acquiring is a compare-exchange loop that never takes VALUE below zero; a thread that must
+ * wait first increments WAITERS, then re-reads VALUE and parks on the value it read; a release adds to VALUE
+ * and then wakes VALUE only if WAITERS is non-zero. Because both sides write their own word and then read the
+ * other's with sequentially consistent operations (all that `Atomics` offers), at least one of them sees the
+ * other: either the waiter's re-read sees the new permits, or the releaser's read sees the waiter and wakes
+ * it; a park on a stale value returns at once because `Atomics.wait` compares VALUE first. Wakes are broadcast
  * (see `internal/wait.ts`); with weights a released permit may suit any waiter, so every one re-checks.
  *
  * Releases are compare-exchange loops too, not a plain add, so that the bound (and the Int32 range) is checked
@@ -118,24 +113,6 @@ const BOUNDED = defineKind('BoundedSemaphore', 4, WORDS * 4);
 
 const VALUE = 1;
 const WAITERS = 2;
-/** WAITERS' low bit: a waiter is about to park, or parked, on VALUE, and the next release must wake it. */
-const WAKE = 1;
-/** What one announced wait adds to WAITERS (the count is in the bits above {@link WAKE}). */
-const ONE_WAIT = 2;
-
-/**
- * After VALUE went up: wakes the waiters parked on VALUE if one asked for it since the last wake, and clears
- * the request (a woken waiter that must park again asks again). Under contention most releases find no
- * request: a waiter that is awake, spinning or retrying, is not woken for nothing (two workers contending for
- * a Semaphore(1) made about 25,000 wakes per million releases, of which a few dozen found someone parked,
- * when every release woke while any wait was announced).
- */
-function wakeIfAsked(view: Int32Array): void {
-  if ((Atomics.load(view, WAITERS) & WAKE) !== 0) {
-    Atomics.and(view, WAITERS, ~WAKE);
-    wake(view, VALUE);
-  }
-}
 const BOUND = 3;
 const NO_SLOT = -1;
 
@@ -500,8 +477,8 @@ export class Semaphore implements SemaphoreInterface {
 
   /**
    * One waiter's side of the protocol: take (or, for `waitForUnlock`, just observe) `weight` permits, or
-   * announce itself in WAITERS (once), ask for a wake (WAKE, before every park) and return the value to park on.
-   * The request is made before the last read of VALUE, so a release after that read sees it and wakes.
+   * announce itself in WAITERS (once) and return the value to park on. The announcement is made before the
+   * last read of VALUE, so a release after that read sees it and wakes.
    */
   #waiter(given?: Local): {
     attempt(weight: number, take: boolean): number | true;
@@ -527,28 +504,16 @@ export class Semaphore implements SemaphoreInterface {
           }
           // Before parking: permits of scoped holders that died come back (and wake the others too).
           if (reclaim() > 0) continue;
-          if (!announced) {
-            local.announced++;
-            Atomics.add(view, WAITERS, ONE_WAIT);
-            announced = true; // and read VALUE again
-            continue;
-          }
-          // Before every park, ask the next release for a wake, and read VALUE again after asking.
-          if ((Atomics.load(view, WAITERS) & WAKE) === 0) {
-            Atomics.or(view, WAITERS, WAKE);
-            continue;
-          }
-          return value;
+          if (announced) return value;
+          local.announced++;
+          Atomics.add(view, WAITERS, 1);
+          announced = true; // and read VALUE again, now that releases will wake us
         }
       },
       leave(): void {
         if (announced) {
           announced = false;
-          // The last wait to leave takes back a request for a wake it left behind (it was handed its permits,
-          // or gave up): a waiter that comes later asks again before it parks.
-          if (Atomics.sub(view, WAITERS, ONE_WAIT) === (ONE_WAIT | WAKE)) {
-            Atomics.compareExchange(view, WAITERS, WAKE, 0);
-          }
+          Atomics.sub(view, WAITERS, 1);
           local.announced--;
         }
       },
@@ -625,8 +590,8 @@ export class Semaphore implements SemaphoreInterface {
       value = seen;
     }
     this.#guess = value + n;
-    // The add above happens-before this read; a waiter's request happens-before its last read of VALUE.
-    wakeIfAsked(view);
+    // The add above happens-before this read; a waiter's announcement happens-before its last read of VALUE.
+    if (Atomics.load(view, WAITERS) > 0) wake(view, VALUE);
   }
 
   /**
@@ -646,7 +611,7 @@ export class Semaphore implements SemaphoreInterface {
       // Looked at every HAND_OVER_BURST-th hand-over, so a wait announced at any time is seen within that many.
       if (this.#handOvers >= HAND_OVER_BURST) {
         this.#handOvers = 0;
-        if (Atomics.load(view, WAITERS) >> 1 > this.#localState().announced) break;
+        if (Atomics.load(view, WAITERS) > this.#localState().announced) break;
       }
       // The value the acquirer is told: the value as if the permits had been added, before its take.
       const available = seen + left;
@@ -681,7 +646,7 @@ export class Semaphore implements SemaphoreInterface {
       const next = Math.min(this.#limit, value + weight);
       if (Atomics.compareExchange(view, VALUE, value, next) === value) break;
     }
-    wakeIfAsked(view);
+    if (Atomics.load(view, WAITERS) > 0) wake(view, VALUE);
   }
 
   // -------------------------------------------------------------------------------------------------------
@@ -803,7 +768,7 @@ export class Semaphore implements SemaphoreInterface {
     checkValue(value, this.#names.setValue, this.#limit, this instanceof BoundedSemaphore);
     const view = this.#view;
     const previous = Atomics.exchange(view, VALUE, value);
-    if (value > previous) wakeIfAsked(view);
+    if (value > previous && Atomics.load(view, WAITERS) > 0) wake(view, VALUE);
   }
 
   /**
