@@ -6,21 +6,23 @@
  * |------|---------|------------------------------------------------------------------------------|
  * | 0    | TAG     | kind tag (see `internal/shared.ts`): Semaphore or BoundedSemaphore           |
  * | 1    | VALUE   | permits available now                                                        |
- * | 2    | WAITERS | waits announced and maybe parked on VALUE (see below)                        |
+ * | 2    | WAITERS | waits announced (the count that a release's fairness rule reads)             |
  * | 3    | BOUND   | the largest VALUE allowed: a BoundedSemaphore's initial value, else 2³¹−1    |
  * | 4 + 2s | THREAD(s) | slot s < `SCOPE_SLOTS` of the scoped-holders table (see below): 0 free; t > 0 thread t holds HELD(s) permits through the scoped forms; −r thread r is reclaiming the slot of a dead thread |
  * | 5 + 2s | HELD(s)   | permits that thread holds through the scoped forms (written by that thread only while it lives) |
+ * | 68   | EVENT   | the event word waiters park on (`internal/eventWord.ts`: an ARMED bit and a sequence) |
  *
  * A wait is announced in WAITERS by a blocked `acquireSync`, by each thread's turnstile head (the one async
  * acquirer of that thread that contends for VALUE) and by each pending `waitForUnlock`.
  *
  * ## States
- * VALUE is a count, so the "states" are its ranges for a wait of weight `w`; WAITERS says whether to wake:
- * | VALUE | WAITERS | meaning                                    | legal transitions                          |
- * |-------|---------|--------------------------------------------|--------------------------------------------|
- * | `≥ w` | any     | an acquire of `w` succeeds now             | −w (acquire: a CAS); +n (release: a CAS)   |
- * | `< w` | 0       | an acquire of `w` must wait; nobody parked | WAITERS +1 (a waiter announces itself)     |
- * | `< w` | > 0     | waiters may be parked on VALUE             | +n (release, then wake); WAITERS −1 (leave) |
+ * VALUE is a count, so the "states" are its ranges for a wait of weight `w`; EVENT's ARMED bit says whether to
+ * wake:
+ * | VALUE | EVENT    | meaning                                    | legal transitions                          |
+ * |-------|----------|--------------------------------------------|--------------------------------------------|
+ * | `≥ w` | any      | an acquire of `w` succeeds now             | −w (acquire: a CAS); +n (release: a CAS)   |
+ * | `< w` | unarmed  | an acquire of `w` must wait; nobody parked | ARMED set (a waiter about to park)         |
+ * | `< w` | armed    | waiters may be parked on EVENT             | +n, then EVENT stepped to its next, unarmed value and woken (release) |
  *
  * Invariants: `0 ≤ VALUE ≤ BOUND` at every instant (takes and releases are compare-exchanges that check it, and
  * `setValue` checks its argument); WAITERS equals the number of waits between their announcement and their end,
@@ -54,14 +56,18 @@
  * (`RING_SIZE` deaths ago in `internal/registry.ts`) is no longer recognised, and its permits stay lost.
  *
  * ## Algorithm
- * The value-plus-waiter-count futex semaphore of glibc's NPTL (`sem_post`/`sem_wait`, `sem_waitcommon.c`,
- * T. Riegel, 2015): acquiring is a compare-exchange loop that never takes VALUE below zero; a thread that must
- * wait first increments WAITERS, then re-reads VALUE and parks on the value it read; a release adds to VALUE
- * and then wakes VALUE only if WAITERS is non-zero. Because both sides write their own word and then read the
- * other's with sequentially consistent operations (all that `Atomics` offers), at least one of them sees the
- * other: either the waiter's re-read sees the new permits, or the releaser's read sees the waiter and wakes
- * it; a park on a stale value returns at once because `Atomics.wait` compares VALUE first. Wakes are broadcast
- * (see `internal/wait.ts`); with weights a released permit may suit any waiter, so every one re-checks.
+ * Acquiring is a compare-exchange loop that never takes VALUE below zero. A thread that must wait counts itself
+ * in WAITERS once, and before every park arms EVENT, reads VALUE again and parks on EVENT's armed value; a
+ * release adds to VALUE and then signals EVENT, which steps and wakes it only if it is armed (the event word of
+ * `internal/eventWord.ts`, as the Queue's NOT_EMPTY). Because both sides write their own word and then read
+ * the other's with sequentially consistent operations (all that `Atomics` offers), at least one of them sees
+ * the other: either the waiter's look after arming sees the new permits, or the release's read sees the word
+ * armed and steps it, so the park returns at once or is woken; EVENT only ever grows (arming and each wake
+ * add one), so the value a waiter parks on never comes back. (glibc's value-plus-waiter-count semaphore,
+ * `sem_post` in NPTL, wakes whenever a wait is announced: a waiter stays announced while it is awake and
+ * retrying, and two workers contending for a `Semaphore(1)` made about 25,000 wakes per million releases that
+ * way, nearly all for nobody; a few dozen with the event word.) Wakes are broadcast (see `internal/wait.ts`);
+ * with weights a released permit may suit any waiter, so every one re-checks.
  *
  * Releases are compare-exchange loops too, not a plain add, so that the bound (and the Int32 range) is checked
  * and applied in one step: two racing releases of a BoundedSemaphore cannot both pass the check.
@@ -76,6 +82,7 @@
 import { E_CANCELED, type SemaphoreInterface } from 'async-mutex';
 import { SemaphoreOverflowError, TimeoutError } from './errors';
 import { checkArgCount } from './internal/args';
+import { arm, signal } from './internal/eventWord';
 import { guardOf, type ParsedWait, parseWait } from './internal/options';
 import { deathCount, isDead } from './internal/registry';
 import {
@@ -99,14 +106,15 @@ import {
   type WaitPlan,
   waitAsync,
   waitSync,
-  wake,
 } from './internal/wait';
 import type { AcquireOptions, Guard, Releaser, SemaphoreOptions } from './options';
 
 /** How many threads' scoped permits the table of a semaphore records at once. */
 const SCOPE_SLOTS = 32;
 const TABLE = 4;
-const WORDS = TABLE + 2 * SCOPE_SLOTS;
+/** The event word the waiters park on (`internal/eventWord.ts`), after the table. */
+const EVENT = TABLE + 2 * SCOPE_SLOTS;
+const WORDS = EVENT + 1;
 
 const SEMAPHORE = defineKind('Semaphore', 3, WORDS * 4);
 const BOUNDED = defineKind('BoundedSemaphore', 4, WORDS * 4);
@@ -467,7 +475,7 @@ export class Semaphore implements SemaphoreInterface {
     const waiter = this.#waiter();
     const plan: WaitPlan = {
       view,
-      index: VALUE,
+      index: EVENT,
       attempt: () => waiter.attempt(weight, true),
       leave: () => waiter.leave(),
       watchesDeaths: true, // a scoped holder that dies gives its permits back through the waiters
@@ -477,8 +485,9 @@ export class Semaphore implements SemaphoreInterface {
 
   /**
    * One waiter's side of the protocol: take (or, for `waitForUnlock`, just observe) `weight` permits, or
-   * announce itself in WAITERS (once) and return the value to park on. The announcement is made before the
-   * last read of VALUE, so a release after that read sees it and wakes.
+   * announce itself in WAITERS (once), arm EVENT and return its armed value to park on (EVENT is the plan's
+   * word). The arming comes before the last read of VALUE, so a release after that read finds EVENT armed and
+   * wakes.
    */
   #waiter(given?: Local): {
     attempt(weight: number, take: boolean): number | true;
@@ -504,10 +513,16 @@ export class Semaphore implements SemaphoreInterface {
           }
           // Before parking: permits of scoped holders that died come back (and wake the others too).
           if (reclaim() > 0) continue;
-          if (announced) return value;
-          local.announced++;
-          Atomics.add(view, WAITERS, 1);
-          announced = true; // and read VALUE again, now that releases will wake us
+          if (!announced) {
+            local.announced++;
+            Atomics.add(view, WAITERS, 1);
+            announced = true;
+          }
+          // Arm the event word, then read VALUE once more: a release after that read sees the word armed and
+          // steps it, so the park on the armed value returns at once or is woken.
+          const expected = arm(view, EVENT);
+          if (Atomics.load(view, VALUE) >= weight) continue;
+          return expected;
         }
       },
       leave(): void {
@@ -590,8 +605,8 @@ export class Semaphore implements SemaphoreInterface {
       value = seen;
     }
     this.#guess = value + n;
-    // The add above happens-before this read; a waiter's announcement happens-before its last read of VALUE.
-    if (Atomics.load(view, WAITERS) > 0) wake(view, VALUE);
+    // The add above happens-before this read; a waiter's arming happens-before its last read of VALUE.
+    signal(view, EVENT);
   }
 
   /**
@@ -646,7 +661,7 @@ export class Semaphore implements SemaphoreInterface {
       const next = Math.min(this.#limit, value + weight);
       if (Atomics.compareExchange(view, VALUE, value, next) === value) break;
     }
-    if (Atomics.load(view, WAITERS) > 0) wake(view, VALUE);
+    signal(view, EVENT);
   }
 
   // -------------------------------------------------------------------------------------------------------
@@ -768,7 +783,7 @@ export class Semaphore implements SemaphoreInterface {
     checkValue(value, this.#names.setValue, this.#limit, this instanceof BoundedSemaphore);
     const view = this.#view;
     const previous = Atomics.exchange(view, VALUE, value);
-    if (value > previous && Atomics.load(view, WAITERS) > 0) wake(view, VALUE);
+    if (value > previous) signal(view, EVENT);
   }
 
   /**
@@ -904,7 +919,7 @@ export class Semaphore implements SemaphoreInterface {
       const waiter = this.#waiter(created);
       const resource: Resource = {
         view: this.#view,
-        index: VALUE,
+        index: EVENT,
         attempt: (weight) => waiter.attempt(weight, true),
         leave: () => waiter.leave(),
         giveBack: (weight) => this.#giveBack(weight),
@@ -1079,7 +1094,7 @@ export class Semaphore implements SemaphoreInterface {
       const waiter = this.#waiter();
       const plan: WaitPlan = {
         view: this.#view,
-        index: VALUE,
+        index: EVENT,
         // While an acquirer of this thread that goes first is queued, no value is enough: announce and park.
         attempt: () => waiter.attempt(blocked() ? Number.POSITIVE_INFINITY : weight, false),
         leave: () => waiter.leave(),

@@ -94,7 +94,8 @@ describe('Semaphore: scoped permits of a thread that dies', () => {
   it('a scoped form records its permits in the table while it holds them, and leaves no trace after', () => {
     const sem = new Semaphore(5);
     const words = new Int32Array(sem.buffer, sem.byteOffset, Semaphore.byteLength / 4);
-    const table = (): number[] => [...words.subarray(4)].filter((word) => word !== 0);
+    // The table: 32 slots of two words after the four header words (the event word follows it).
+    const table = (): number[] => [...words.subarray(4, 4 + 64)].filter((word) => word !== 0);
     const me = (globalThis as { process?: unknown }).process ? 1 : 0; // Node's main thread: threadId 0 → id 1
     sem.runExclusiveSync(
       () => {

@@ -10,7 +10,7 @@
  *
  * A consumer that finds the ring empty (holding GET_LOCK) sets ARMED on NOT_EMPTY with a compare-exchange,
  * looks at CLOSED and PUT_POS again, and parks on the armed value it set. A producer, after publishing, reads
- * NOT_EMPTY; only if it is ARMED does it add one step, clear the bit and wake the word, so a put nobody waits for
+ * NOT_EMPTY; only if it is ARMED does it step it (one compare-exchange to the next, unarmed value) and wake it, so a put nobody waits for
  * writes nothing on the consumers' behalf. Either the consumer's second look sees the record, or the producer's
  * read comes after the arming and sees the bit (both sides write, then read, with sequentially consistent
  * atomics), or another signal stepped the word in between; in the last two cases the word no longer holds the
@@ -24,39 +24,15 @@
  * @module
  */
 
+import { ARMED, arm, STEP, signal } from './eventWord';
 import { CLOSED, NOT_EMPTY, NOT_FULL, type Ring } from './ring';
 import { SpinBudget } from './spin';
 import { wake } from './wait';
 
-const ARMED = 1; // a waiter may be parked: the next signal must wake the word
-const STEP = 2; // one step of the sequence
-
 /** How long a sync put or get spins for the other side before parking. */
 const WAIT_SPIN_MS = 0.05;
 
-/**
- * Announces a waiter on the event word `index` (NOT_EMPTY or NOT_FULL): sets its ARMED bit, so that the next
- * change of the condition wakes the word, and returns the word's value to park on.
- */
-export function arm(words: Int32Array, index: number): number {
-  for (;;) {
-    const value = Atomics.load(words, index);
-    if (value & ARMED) return value;
-    if (Atomics.compareExchange(words, index, value, value | ARMED) === value) return value | ARMED;
-  }
-}
-
-/**
- * Signals the event word `index` after the condition changed: when a waiter armed it, a new sequence number,
- * the bit cleared, and a wake. Unarmed, it only reads the word (no write to a line the other side reads).
- */
-export function signal(words: Int32Array, index: number): void {
-  if (Atomics.load(words, index) & ARMED) {
-    Atomics.add(words, index, STEP);
-    Atomics.and(words, index, ~ARMED);
-    wake(words, index);
-  }
-}
+export { arm, signal };
 
 /** After `close()`: every waiter on either word, armed or not, re-checks and finds the queue closed. */
 export function broadcastClosed(words: Int32Array): void {
