@@ -876,27 +876,37 @@ describe("Semaphore: no wake-up lost between a waiter's last look and its park",
     Atomics.add(words, VALUE, 1);
     signal(words, EVENT);
   };
+  /**
+   * Runs `before(index)` ahead of every call of `Atomics[name]` on `sem`'s memory (the other thread's steps at
+   * that moment) and `after(result)` once it returned; the spy is restored by the caller.
+   */
+  const around = (
+    name: 'wait' | 'waitAsync' | 'compareExchange',
+    sem: Semaphore,
+    before: (index: number) => void,
+    after: (result: unknown) => void = () => {},
+  ) => {
+    const real = Atomics[name] as unknown as (...args: unknown[]) => unknown;
+    return vi.spyOn(Atomics, name).mockImplementation(((...args: unknown[]) => {
+      const mine = (args[0] as Int32Array).buffer === sem.buffer;
+      if (mine) before(args[1] as number);
+      const result = real(...args);
+      if (mine) after(result);
+      return result;
+    }) as never);
+  };
 
   it('an async waiter: a release and a take in that window, then a release, and the waiter has its permit', async () => {
     for (const weight of [1, 2]) {
       const sem = new Semaphore(0);
       const words = wordsOf(sem);
-      const waitAsync = Atomics.waitAsync as (
-        view: Int32Array,
-        index: number,
-        value: number,
-        timeout?: number,
-      ) => ReturnType<typeof Atomics.waitAsync>;
       let injected = false;
-      const fake = (view: Int32Array, index: number, value: number, timeout?: number) => {
-        if (!injected && view.buffer === sem.buffer) {
-          injected = true;
-          foreignRelease(words); // the value goes up and the word is signalled, before the park
-          if (weight === 1) Atomics.sub(words, VALUE, 1); // and is taken again: back where the waiter saw it
-        }
-        return waitAsync(view, index, value, timeout);
-      };
-      const spy = vi.spyOn(Atomics, 'waitAsync').mockImplementation(fake as typeof Atomics.waitAsync);
+      const spy = around('waitAsync', sem, () => {
+        if (injected) return;
+        injected = true;
+        foreignRelease(words); // the value goes up and the word is signalled, before the park
+        if (weight === 1) Atomics.sub(words, VALUE, 1); // and is taken again: back where the waiter saw it
+      });
       try {
         const acquired = sem.acquire(weight, { timeout: 2000 });
         await tick();
@@ -915,23 +925,12 @@ describe("Semaphore: no wake-up lost between a waiter's last look and its park",
   it('an async waiter: a release just before it arms the event word is seen by its look after arming', async () => {
     const sem = new Semaphore(0);
     const words = wordsOf(sem);
-    const compareExchange = Atomics.compareExchange as (
-      view: Int32Array,
-      index: number,
-      expected: number,
-      replacement: number,
-    ) => number;
     let injected = false;
-    const fake = (view: Int32Array, index: number, expected: number, replacement: number) => {
-      if (!injected && view.buffer === sem.buffer && index === EVENT) {
-        injected = true;
-        foreignRelease(words); // the word is not armed yet: this release wakes nobody
-      }
-      return compareExchange(view, index, expected, replacement);
-    };
-    const spy = vi
-      .spyOn(Atomics, 'compareExchange')
-      .mockImplementation(fake as typeof Atomics.compareExchange);
+    const spy = around('compareExchange', sem, (index) => {
+      if (injected || index !== EVENT) return;
+      injected = true;
+      foreignRelease(words); // the word is not armed yet: this release wakes nobody
+    });
     try {
       const [previous, release] = await sem.acquire(1, { timeout: 2000 }); // parked for good: TimeoutError
       expect(injected).toBe(true);
@@ -945,21 +944,18 @@ describe("Semaphore: no wake-up lost between a waiter's last look and its park",
   it('a sync waiter: a release in that window wakes it without waiting out a park', () => {
     const sem = new Semaphore(0);
     const words = wordsOf(sem);
-    const wait = Atomics.wait as (view: Int32Array, index: number, value: number, timeout?: number) => string;
-    const results: string[] = [];
+    const results: unknown[] = [];
     let calls = 0;
-    const fake = (view: Int32Array, index: number, value: number, timeout?: number) => {
-      if (view.buffer === sem.buffer && ++calls === 1) {
-        foreignRelease(words); // released and taken again before the first park
-        Atomics.sub(words, VALUE, 1);
-      } else if (view.buffer === sem.buffer && calls === 2) {
-        foreignRelease(words); // released before the second park
-      }
-      const result = wait(view, index, value, timeout);
-      if (view.buffer === sem.buffer) results.push(result);
-      return result;
-    };
-    const spy = vi.spyOn(Atomics, 'wait').mockImplementation(fake as typeof Atomics.wait);
+    const spy = around(
+      'wait',
+      sem,
+      () => {
+        if (++calls > 2) return;
+        foreignRelease(words); // released before each of the first two parks,
+        if (calls === 1) Atomics.sub(words, VALUE, 1); // and taken again before the first
+      },
+      (result) => results.push(result),
+    );
     try {
       expect(sem.acquireSync(5000)).toBe(true);
       // Each park found the word changed and returned at once; none waited out its slice (25 ms) or more.
