@@ -126,3 +126,17 @@ export async function killChildren(): Promise<void> {
     ),
   );
 }
+
+/**
+ * Whether `attempt()` (a `tryAcquire`) succeeds within `ms`, trying again until it does. For an attempt right
+ * after a release made through another client: the release travels on the holder's connection and the attempt
+ * on its own, so Redis may take the attempt first, as it would for two processes.
+ */
+export async function succeedsSoon(attempt: () => Promise<boolean>, ms = 2000): Promise<boolean> {
+  const deadline = performance.now() + ms;
+  for (;;) {
+    if (await attempt()) return true;
+    if (performance.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
