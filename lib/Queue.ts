@@ -363,6 +363,9 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     return {
       view: words,
       index: NOT_FULL,
+      // A thread killed between its publish (or removal) and its signal leaves the waiters unwoken: look again
+      // after every recorded death (sync waits park in slices of DEATH_POLL_MS for that, see wait.ts).
+      watchesDeaths: true,
       attempt: () => this.#attemptPut(putter.encoded, putter, api),
       leave: () => {
         if (putter.announced) Atomics.sub(words, PUTTERS, 1);
@@ -604,6 +607,9 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     return {
       view: words,
       index: NOT_EMPTY,
+      // A thread killed between its publish (or removal) and its signal leaves the waiters unwoken: look again
+      // after every recorded death (sync waits park in slices of DEATH_POLL_MS for that, see wait.ts).
+      watchesDeaths: true,
       attempt: () => this.#attemptGet(getter, api),
       leave: () => {
         if (getter.announced) Atomics.sub(words, GETTERS, 1);
@@ -762,6 +768,9 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     return {
       view: words,
       index: NOT_FULL,
+      // A thread killed between its publish (or removal) and its signal leaves the waiters unwoken: look again
+      // after every recorded death (sync waits park in slices of DEATH_POLL_MS for that, see wait.ts).
+      watchesDeaths: true,
       attempt: () => this.#attemptPutMany(batch, putter, api),
       leave: () => {
         if (putter.announced) Atomics.sub(words, PUTTERS, 1);
@@ -871,6 +880,9 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     return {
       view: words,
       index: NOT_EMPTY,
+      // A thread killed between its publish (or removal) and its signal leaves the waiters unwoken: look again
+      // after every recorded death (sync waits park in slices of DEATH_POLL_MS for that, see wait.ts).
+      watchesDeaths: true,
       attempt: () => this.#attemptGetMany(getter, max, api),
       leave: () => {
         if (getter.announced) Atomics.sub(words, GETTERS, 1);

@@ -7,9 +7,11 @@
 
 import { describe, expect, it } from 'vitest';
 import { JoinableQueue, OwnerDiedError, Queue, QueueEmptyError } from '../lib/index';
-import { JOINERS } from '../lib/internal/ring';
+import { encode } from '../lib/internal/codec';
+import { recordDeath } from '../lib/internal/registry';
+import { GETTERS, JOINERS, PUT_LOCK, Ring } from '../lib/internal/ring';
 import { type How, kill, startDier, until, WAYS } from './helpers/dying';
-import { resultOf, spawn } from './helpers/workers';
+import { nextMessage, resultOf, spawn } from './helpers/workers';
 
 const PATIENCE = 20_000;
 
@@ -63,6 +65,28 @@ describe('Queue: a thread that dies half-way through a put or a get', () => {
 function joiners(queue: JoinableQueue): number {
   return new Int32Array(queue.buffer, queue.byteOffset, JOINERS + 1)[JOINERS];
 }
+
+describe('Queue: a thread that dies after its put published the item and before it signalled', () => {
+  it('does not leave a consumer parked in getSync beside the item', async () => {
+    const queue = new Queue<string>();
+    const consumer = spawn('queue-op', { queue, op: 'getSync', timeout: 20_000 });
+    await nextMessage(consumer, 10_000, (m: { ready?: boolean }) => m.ready === true);
+    const words = new Int32Array(queue.buffer, queue.byteOffset, 128);
+    await until(
+      () => Atomics.load(words, GETTERS) === 1,
+      () => 'the consumer parked',
+      10_000,
+    );
+    // That thread's put, up to its publication: the item is in the queue, and the consumer was not woken.
+    const ring = new Ring(queue.buffer, queue.byteOffset);
+    ring.lock(PUT_LOCK);
+    ring.writeOne(encode('left behind', 'spec'));
+    ring.unlock(PUT_LOCK);
+    recordDeath(0x1fff_fff0); // and its death, as its creator records it
+    // A wait for an item watches deaths: it looks again (before, it slept until its own timeout).
+    expect(await resultOf(consumer, 5_000)).toEqual({ value: 'left behind' });
+  });
+});
 
 describe('JoinableQueue: a consumer that dies between get and taskDone', () => {
   for (const how of WAYS) {

@@ -90,7 +90,11 @@
  * undo words are written in program order before the count; a thread ends only where V8 checks for
  * interrupts, and every store made before that is visible to the thread that learns of its death (through the
  * registry's sequentially consistent words). A thread that dies while parked holds no lock and leaves a waiter
- * count one too high and perhaps an armed event word: one wake that nobody needed.
+ * count one too high and perhaps an armed event word: one wake that nobody needed. A thread that dies after its
+ * position and before its signal (`queueSignal.ts`) leaves the other side's parked waiters unwoken beside the
+ * item or the room: every wait for an item or for room watches deaths (`wait.ts`: async waits are woken by the
+ * registry's death watch, sync ones park in slices of `DEATH_POLL_MS`) and looks again once the death is
+ * recorded.
  *
  * ## A `JoinableQueue`'s consumers
  * Its unfinished count is PUT_ITEMS − TASKS_DONE (so it is exact whenever PUT_ITEMS is), and after its ring it
