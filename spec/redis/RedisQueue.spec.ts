@@ -102,10 +102,11 @@ describe('RedisQueue in one process', () => {
   it('close() fails waiting puts and, once drained, gets; for await ends', async () => {
     const full = new RedisQueue<number>(client(), 'q', { maxsize: 1 });
     await full.put(1);
-    const waitingPut = full.put(2);
+    // The handler is attached before the close: the put may reject while close() is still awaited.
+    const waitingPut = expect(full.put(2)).rejects.toThrow(QueueClosedError);
     const queue = new RedisQueue<number>(client(), 'q', { maxsize: 1 });
     await queue.close();
-    await expect(waitingPut).rejects.toThrow(QueueClosedError);
+    await waitingPut;
     await expect(queue.put(3)).rejects.toThrow(/^RedisQueue.put: the queue is closed/);
     expect(await queue.isClosed()).toBe(true);
     const seen: number[] = [];
