@@ -214,6 +214,15 @@ let pos = 0;
 const VIEWS_UP_TO = 1024;
 let scratchViews: (Uint8Array | undefined)[] = [];
 
+/**
+ * Whether `bytes` is the view of the scratch buffer that encodings of its length return (so it starts at offset
+ * 0 of the scratch buffer): an identity check, which never reads `bytes.buffer` (for a small array that lives on
+ * V8's heap, reading `.buffer` moves its bytes into a new ArrayBuffer).
+ */
+export function isScratchView(bytes: Uint8Array): boolean {
+  return scratchViews[bytes.length] === bytes;
+}
+
 /** The first `end` bytes of the scratch buffer, as a view that later encodings of that length reuse. */
 function scratchUpTo(end: number): Uint8Array {
   if (end > VIEWS_UP_TO) return scratch.subarray(0, end);

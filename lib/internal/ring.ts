@@ -113,7 +113,7 @@
  * @module
  */
 
-import { type Encoded, ItemType, scratchWords } from './codec';
+import { type Encoded, ItemType, isScratchView, scratchWords } from './codec';
 import { holderOf, internalLockPlan, type LockPlan, tryLock, UNLOCKED, unlockInternal } from './mutex';
 import { isDead, settledDeathCount } from './registry';
 import { align8, defineKind, type Kind } from './shared';
@@ -465,7 +465,7 @@ export class Ring {
     if (length <= 64) {
       // An encoding in the scratch buffer (offset 0) into a payload that does not wrap (`at` is 8-aligned): by
       // words, then the last bytes.
-      if (first === length && bytes.buffer === scratchWords.buffer) {
+      if (first === length && isScratchView(bytes)) {
         const words = length >> 2;
         const ring32 = this.#ring32;
         const from = scratchWords;
@@ -544,7 +544,7 @@ export class Ring {
     const length = this.#ring32[at >> 2];
     const typeWord = this.#ring32[(at >> 2) + 1];
     const bytes = into ?? inboxAt(inboxStart, length);
-    this.#copyOut(bytes, at + RECORD_HEADER === this.capacity ? 0 : at + RECORD_HEADER);
+    this.#copyOut(bytes, at + RECORD_HEADER === this.capacity ? 0 : at + RECORD_HEADER, into === undefined);
     taken.type = (typeWord & 0xff) as ItemType;
     taken.kind = typeWord >>> 8;
     taken.bytes = bytes;
@@ -597,7 +597,7 @@ export class Ring {
       const raw = type === ItemType.Buffer || type === ItemType.View;
       const bytes = raw ? freshBytes(length) : inboxAt(inboxUsed, length);
       if (!raw) inboxUsed += length;
-      this.#copyOut(bytes, at + RECORD_HEADER === this.capacity ? 0 : at + RECORD_HEADER);
+      this.#copyOut(bytes, at + RECORD_HEADER === this.capacity ? 0 : at + RECORD_HEADER, !raw);
       const taken = out[n] ?? (out[n] = { type, kind: 0, bytes });
       taken.type = type;
       taken.kind = typeWord >>> 8;
@@ -610,14 +610,15 @@ export class Ring {
     return n;
   }
 
-  #copyOut(bytes: Uint8Array, at: number): void {
+  /** `inbox`: `bytes` is a view of this thread's inbox (never an item's own small buffer: see #copyIn). */
+  #copyOut(bytes: Uint8Array, at: number, inbox: boolean): void {
     const ring = this.#bytes;
     const length = bytes.length;
     const first = Math.min(length, this.capacity - at);
     if (length <= 64) {
       // Into the inbox at a word boundary, from a payload that does not wrap: by words, as in #copyIn.
       const offset = bytes.byteOffset;
-      if (first === length && (offset & 3) === 0 && bytes.buffer === inboxWords.buffer) {
+      if (inbox && first === length && (offset & 3) === 0) {
         const words = length >> 2;
         const ring32 = this.#ring32;
         const to = inboxWords;
