@@ -7,33 +7,34 @@
  * | 0    | TAG   | kind tag (see `internal/shared.ts`)                                        |
  * | 1    | STATE | the mutex word of `internal/mutex.ts` (holder id + UNLOCKED / LOCKED / CONTENDED) |
  * | 2    | ID    | the lock's id in the thread registry (names, deadlock detection); written once |
- * | 3    | OWNER | id of the owning thread (`internal/thread.ts`), 0 when free                |
- * | 4    | DEPTH | how many times the owner has acquired it without releasing                 |
+ * | 3    | —     | unused, always 0 (it held the owner's id; STATE names the owner)            |
+ * | 4    | EXTRA | how many times the owner has acquired it without releasing, minus one; 0 when free |
  * | 5-21 | NAME  | its name: byte length, then 64 bytes of UTF-8 (`internal/deadlock.ts`); written once |
  *
  * ## States
- * | STATE     | OWNER | DEPTH | meaning                                          |
- * |-----------|-------|-------|--------------------------------------------------|
- * | UNLOCKED  | 0     | 0     | free                                             |
- * | LOCKED/CONTENDED | t | d ≥ 1 | held by thread t, acquired d times           |
+ * | STATE                   | EXTRA  | meaning                                          |
+ * |-------------------------|--------|--------------------------------------------------|
+ * | UNLOCKED                | 0      | free                                             |
+ * | t, LOCKED or CONTENDED  | d − 1  | held by thread t, acquired d ≥ 1 times           |
  *
- * The mutual exclusion is the three-state mutex word (Drepper, "Futexes Are Tricky"); OWNER and DEPTH
- * are written only by the thread that holds STATE, as CPython's `_PyRLock` does over its plain lock. A thread
- * reads OWNER without holding STATE only to ask "is it me?": OWNER becomes its own id only by its own write, so
- * the answer cannot be stale. The owner clears OWNER before it releases STATE, so the next holder never sees a
- * previous owner's id.
+ * The mutual exclusion is the three-state mutex word (Drepper, "Futexes Are Tricky"), which also names the
+ * thread that holds it (`internal/mutex.ts`): the owner is read from STATE. "Is it me?" cannot be answered yes
+ * wrongly: STATE takes the caller's id only by the caller's own compare-exchange, or by a waiter's that marks
+ * it CONTENDED while the caller holds it, and a thread never reads a value older than its own last write (its
+ * release). EXTRA is written only by the thread that holds STATE, as CPython's `_PyRLock` keeps its count over
+ * its plain lock, and it is 0 whenever STATE is released (a release at depth 1 finds it 0; `releaseSave`
+ * clears it first): so a plain acquire writes nothing but STATE, and the uncontended acquire and release are one
+ * compare-exchange and one exchange, as {@link Lock}'s, plus loads of a cache line the holder already has. (The
+ * owner's id used to be kept in a word of its own, written on every acquire and release: under contention each
+ * such store fetched the line back from the spinning waiter's core.)
  *
- * STATE itself also names the thread that took it (`internal/mutex.ts`), so that a thread that died owning
- * the lock is recognised and the lock taken over by the next acquirer, who then owns it at depth 1 and is told
- * with {@link OwnerDiedError}. The dead owner's OWNER and DEPTH are overwritten by the new owner's, and no
- * other thread reads them meanwhile (OWNER is only ever compared with the reader's own id).
+ * A thread that died owning the lock is recognised from STATE and the lock taken over by the next acquirer,
+ * who then owns it at depth 1 (it writes EXTRA, which the dead owner may have left above 0) and is told with
+ * {@link OwnerDiedError}.
  *
- * OWNER and DEPTH are therefore plain (non-`Atomics`) accesses, which keeps the uncontended path at one
- * compare-exchange and one exchange like {@link Lock}'s. That is sound under the JavaScript memory model:
- * aligned Int32 accesses do not tear; the holder's writes are ordered before the next holder's reads by the
- * sequentially consistent exchange and compare-exchange on STATE; and a thread always reads its own latest
- * write (a read may not see a write that happens-before another write to the same cell that happens-before
- * the read), so "is it me?" is never answered yes by a stale value.
+ * EXTRA is therefore a plain (non-`Atomics`) cell. That is sound under the JavaScript memory model: aligned
+ * Int32 accesses do not tear, and the holder's writes are ordered before the next holder's reads by the
+ * sequentially consistent exchange and compare-exchange on STATE.
  *
  * ## Ownership and async code
  * The owner is a *thread*: the main thread and each worker are distinct owners. All async tasks of one thread
@@ -57,9 +58,12 @@ import {
   releasedInOrder,
 } from './internal/deadlock';
 import {
+  heldByMe,
+  holderOf,
   initMutex,
   type LockPlan,
   lockPlan,
+  SYNC_WORD,
   spinLock,
   tryLock,
   tryLockOrTakeOver,
@@ -95,15 +99,12 @@ const KIND = defineKind('RLock', 2, 88);
 
 const STATE = 1;
 const ID = 2;
-const OWNER = 3;
-const DEPTH = 4;
+const EXTRA = 4;
 const NAME = 5;
 const WORDS = NAME + NAME_FIELD_WORDS;
 
 /** Marks the internal constructor call that views existing memory (not reachable by accident). */
 const PLACED: unique symbol = Symbol('RLock.placed');
-
-const NO_OWNER = 0;
 
 /**
  * A reentrant lock that works across worker threads: Python's `threading.RLock` / `multiprocessing.RLock`.
@@ -141,6 +142,8 @@ export class RLock implements MutexInterface {
   #plan: LockPlan | undefined;
   #keepPlan: LockPlan | undefined;
   #keepAsyncPlan: LockPlan | undefined;
+  /** `SYNC_WORD`: this thread's word for an uncontended take, or -1 where it may not block. */
+  readonly #syncWord = SYNC_WORD;
 
   /** Bytes an `RLock` occupies in shared memory. */
   static readonly byteLength: number = KIND.byteLength;
@@ -204,13 +207,15 @@ export class RLock implements MutexInterface {
   }
 
   #ownedByMe(): boolean {
-    return this.#view[OWNER] === currentThreadId;
+    return heldByMe(this.#view, STATE);
   }
 
-  /** Records this thread as the owner, after it took STATE. */
+  /**
+   * Sets the depth of the hold this thread just took. Only needed where EXTRA may not be 0: a take-over from a
+   * dead owner, or a depth above 1; a plain take finds it 0 (see the module notes).
+   */
   #own(depth: number): void {
-    this.#view[DEPTH] = depth;
-    this.#view[OWNER] = currentThreadId;
+    this.#view[EXTRA] = depth - 1;
   }
 
   /**
@@ -232,14 +237,23 @@ export class RLock implements MutexInterface {
    * ```
    */
   acquireSync(timeout?: number): boolean {
+    // The common cases, with order checking off: one compare-exchange takes a free lock (at depth 1: EXTRA is
+    // 0), and the word it finds tells whether this thread holds it already (then it re-enters).
+    const word = this.#syncWord;
+    if (word > 0 && timeout === undefined && orderMode === 'off') {
+      const seen = Atomics.compareExchange(this.#view, STATE, UNLOCKED, word);
+      if (seen === UNLOCKED) return true;
+      if (holderOf(seen) === currentThreadId) {
+        this.#view[EXTRA]++;
+        return true;
+      }
+      return this.#acquireContendedSync(undefined);
+    }
     checkTimeout(timeout, 'RLock.acquireSync');
     if (!mayBlock) assertCanBlock('RLock.acquireSync', 'await rlock.acquire()');
     if (this.#reenter()) return true;
     if (orderMode !== 'off') return this.#acquireCheckedSync(timeout);
-    if (tryLock(this.#view, STATE)) {
-      this.#own(1);
-      return true;
-    }
+    if (tryLock(this.#view, STATE)) return true; // EXTRA is 0: depth 1
     return this.#acquireContendedSync(timeout);
   }
 
@@ -255,7 +269,7 @@ export class RLock implements MutexInterface {
 
   #reenter(): boolean {
     if (!this.#ownedByMe()) return false;
-    this.#view[DEPTH]++;
+    this.#view[EXTRA]++;
     return true;
   }
 
@@ -322,20 +336,33 @@ export class RLock implements MutexInterface {
    * ```
    */
   release(): void {
+    const view = this.#view;
+    // The common case, with order checking off: this thread holds it at depth 1, uncontended. The
+    // compare-exchange checks the owner; EXTRA, if another thread owns the lock, is read in vain (the exchange
+    // then fails) and never written.
+    if (
+      orderMode === 'off' &&
+      view[EXTRA] === 0 &&
+      Atomics.compareExchange(view, STATE, this.#syncWord, UNLOCKED) === this.#syncWord
+    )
+      return;
     if (!this.#ownedByMe()) {
       throw new LockNotHeldError(
-        this.#view[OWNER] === NO_OWNER
+        Atomics.load(this.#view, STATE) === UNLOCKED
           ? 'RLock.release: the lock is not held'
           : 'RLock.release: the lock is owned by another thread; only its owner may release it',
       );
     }
-    const depth = --this.#view[DEPTH];
-    if (depth > 0) return;
+    const extra = this.#view[EXTRA];
+    if (extra > 0) {
+      this.#view[EXTRA] = extra - 1;
+      return;
+    }
     this.#releaseState();
   }
 
+  /** Releases STATE; EXTRA is 0 by then. */
   #releaseState(): void {
-    this.#view[OWNER] = NO_OWNER;
     unlock(this.#view, STATE);
     if (orderMode !== 'off') releasedInOrder(Atomics.load(this.#view, ID));
   }
@@ -383,7 +410,7 @@ export class RLock implements MutexInterface {
    * ```
    */
   getDepth(): number {
-    return this.#ownedByMe() ? this.#view[DEPTH] : 0;
+    return this.#ownedByMe() ? this.#view[EXTRA] + 1 : 0;
   }
 
   /**
@@ -428,7 +455,7 @@ export class RLock implements MutexInterface {
     }
     return turnstile.acquire(parsed, 1, 'RLock.acquire', tookOver).then((died) => {
       // A head that re-entered (the thread came to own the lock meanwhile) took no new hold.
-      if (orderMode !== 'off' && this.#view[DEPTH] === 1) acquiredInOrder(Atomics.load(this.#view, ID), true);
+      if (orderMode !== 'off' && this.#view[EXTRA] === 0) acquiredInOrder(Atomics.load(this.#view, ID), true);
       if (died !== 0) throw ownerDied('RLock.acquire', died);
       return this.#releaser();
     });
@@ -573,8 +600,8 @@ export class RLock implements MutexInterface {
    */
   releaseSave(): number {
     if (!this.#ownedByMe()) throw new LockNotHeldError('RLock: the lock is not owned by this thread');
-    const depth = this.#view[DEPTH];
-    this.#view[DEPTH] = 0;
+    const depth = this.#view[EXTRA] + 1;
+    this.#view[EXTRA] = 0;
     this.#releaseState();
     return depth;
   }
@@ -586,7 +613,7 @@ export class RLock implements MutexInterface {
   acquireRestoreSync(depth: number): void {
     // Another async task of this thread may have taken the lock meanwhile: then the levels add up.
     if (this.#ownedByMe()) {
-      this.#view[DEPTH] += depth;
+      this.#view[EXTRA] += depth;
       return;
     }
     if (!tryLock(this.#view, STATE) && !spinLock(this.#view, STATE)) {
@@ -603,7 +630,7 @@ export class RLock implements MutexInterface {
   /** @internal For `Condition`: reacquires asynchronously, with no timeout or signal, and restores `depth`. */
   async acquireRestore(depth: number): Promise<void> {
     if (this.#ownedByMe()) {
-      this.#view[DEPTH] += depth;
+      this.#view[EXTRA] += depth;
       return;
     }
     if (tryLock(this.#view, STATE)) {
@@ -631,7 +658,7 @@ export class RLock implements MutexInterface {
       Number.POSITIVE_INFINITY,
     );
     if (reentered) {
-      this.#view[DEPTH] += depth;
+      this.#view[EXTRA] += depth;
       return;
     }
     this.#own(depth);
