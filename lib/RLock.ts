@@ -637,9 +637,10 @@ export class RLock implements MutexInterface {
       this.#own(depth);
       return;
     }
-    // Not through this thread's queue of acquirers: a reacquire is never refused as a deadlock victim.
+    // Not through this thread's queue of acquirers: a reacquire is never refused as a deadlock victim. The
+    // levels are set by the attempt that takes (or re-enters) the lock, not after the await: from that take on,
+    // STATE names this thread, and another task of it that runs before this one resumes re-enters on top of them.
     const plan = (this.#keepAsyncPlan ??= lockPlan(this.#view, STATE, NAME, 'Condition.wait', true, true));
-    let reentered = false;
     await waitAsync(
       {
         view: plan.view,
@@ -651,17 +652,18 @@ export class RLock implements MutexInterface {
         leave: plan.leave,
         attempt: () => {
           // Another async task of this thread may have come to own the lock meanwhile: the levels add up.
-          if (this.#ownedByMe()) return (reentered = true);
-          return plan.attempt();
+          if (this.#ownedByMe()) {
+            plan.died = 0;
+            this.#view[EXTRA] += depth;
+            return true;
+          }
+          const result = plan.attempt();
+          if (result === true) this.#own(depth);
+          return result;
         },
       },
       Number.POSITIVE_INFINITY,
     );
-    if (reentered) {
-      this.#view[EXTRA] += depth;
-      return;
-    }
-    this.#own(depth);
     if (plan.died !== 0) throw ownerDied('Condition.wait', plan.died);
   }
 }

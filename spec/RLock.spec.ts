@@ -1,6 +1,6 @@
 import type { MutexInterface } from 'async-mutex';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { LockNotHeldError, RLock } from '../lib/index';
+import { Condition, LockNotHeldError, RLock } from '../lib/index';
 import { nextMessage, runAll, spawn } from './helpers/workers';
 import { describeMutex, holdInWorker } from './suites/mutex.suite';
 
@@ -92,6 +92,45 @@ describe('RLock', () => {
     for (const r of results) expect(r).toEqual({ maxDepth: 3, violations: 0, depthAfter: 0 });
     expect(lock.isLocked()).toBe(false);
   });
+});
+
+describe("RLock: a Condition's async reacquire and another task of the same thread", () => {
+  // The reacquire of `await cond.wait()` and an `acquire()` of another task of the same thread park on the
+  // lock's word while a worker holds it; the worker's release wakes both. Whichever takes the lock, the other
+  // re-enters on top of it: two holds, depth 2. (Found by review: the reacquire set its depth only when its await
+  // resumed, after the other task had already re-entered, and overwrote that level: depth 1 for two holds, and
+  // the other task's release freed the lock under the waiter.) Which of the two runs first depends on timing,
+  // so the pause before the release only makes the order that failed likely; the checks hold in either order.
+  it('counts both holds: depth 2, and the lock stays held until both are released', async () => {
+    const cond = new Condition(new RLock());
+    const lock = cond.lock as RLock;
+    const STATE = 1;
+    const word = new Int32Array(lock.buffer, lock.byteOffset, STATE + 1);
+    const worker = spawn('holder', { lock });
+    await nextMessage(worker, 10_000, (m: { ready?: boolean }) => m.ready === true);
+    for (let round = 0; round < 3; round++) {
+      lock.acquireSync();
+      const waited = cond.wait({ timeout: 100 }); // nobody notifies: it times out, then reacquires
+      worker.postMessage('acquire');
+      expect(await nextMessage(worker, 10_000)).toEqual({ ok: true });
+      // The timed-out reacquire marks the word CONTENDED before it parks.
+      for (let i = 0; i < 500 && (Atomics.load(word, STATE) & 3) !== 2; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(Atomics.load(word, STATE) & 3).toBe(2);
+      const other = lock.acquire({ timeout: 10_000 });
+      await new Promise((resolve) => setTimeout(resolve, 30)); // lets it park too (see above)
+      worker.postMessage('release');
+      expect(await nextMessage(worker, 10_000)).toEqual({ ok: true });
+      const [notified, releaseOther] = await Promise.all([waited, other]);
+      expect(notified).toBe(false);
+      expect(lock.getDepth()).toBe(2);
+      releaseOther();
+      expect([lock.isOwned(), lock.getDepth()]).toEqual([true, 1]);
+      lock.release();
+      expect(lock.isLocked()).toBe(false);
+    }
+  }, 30_000);
 });
 
 describe('RLock: waitForUnlock(priority) is ordered against queued acquirers as in async-mutex', () => {
