@@ -789,6 +789,30 @@ function describeSemaphore({ name, bounded, create, from }: Variant): void {
       await tooHeavy;
       expect(events).toEqual(['high', 'acquired', 'same', 'heavy']);
     });
+
+    it('resolves when the queued acquirer that held it back leaves (timeout, abort, cancel) with the permits free', async () => {
+      // One permit is free all along; an acquirer of two, queued at the same priority, holds the waiter back.
+      // Its leaving changes no shared word, so nothing else wakes the waiter: before the fix it slept on until
+      // a release, or (as here, with nobody releasing) until its own deadline, a minute later.
+      for (const leave of ['timeout', 'abort', 'cancel'] as const) {
+        const sem = create(2);
+        sem.tryAcquire();
+        const controller = new AbortController();
+        const heavy = sem.acquire(2, leave === 'timeout' ? { timeout: 30 } : { signal: controller.signal });
+        let unlocked = false;
+        const unlocking = sem.waitForUnlock(1, { timeout: 60_000 }).then(() => {
+          unlocked = true;
+        });
+        await tick();
+        expect(unlocked).toBe(false);
+        if (leave === 'abort') controller.abort(new Error('left'));
+        if (leave === 'cancel') sem.cancel();
+        await expect(heavy).rejects.toBeDefined();
+        await until(() => unlocked, `waitForUnlock resolved after the acquirer's ${leave}`);
+        await unlocking;
+        expect(sem.getValue()).toBe(1);
+      }
+    });
   });
 
   describe(`${name}: across worker threads`, () => {

@@ -15,10 +15,14 @@
 
 import { clearTimer, setTimer } from './clock';
 import { type ParsedWait, timedOut } from './options';
-import { remaining, type WaitPlan, waitAsync } from './wait';
+import { remaining, type WaitPlan, waitAsync, wake } from './wait';
 
 /** What a primitive gives its turnstile: how to take `weight` units and how to give them back. */
 export interface Resource {
+  /**
+   * The word waiters park on: the head's wait, and the wait given to {@link Turnstile.waitForUnlock}, which must
+   * park on this word too (the turnstile wakes it when the head leaves, see `Turnstile.#headLeft`).
+   */
   readonly view: Int32Array;
   readonly index: number;
   /** Takes `weight` units or announces a waiter and returns the value to park on (see {@link WaitPlan}). */
@@ -282,6 +286,17 @@ export class Turnstile {
       entry.reject(reason);
     }
     this.#kickServer();
+    if (entries.length > 0) this.#headLeft();
+  }
+
+  /**
+   * The head left without taking anything (timed out, aborted, cancelled, failed). A `waitForUnlock` it held
+   * back may now be free to go while the units were free all along: no shared word changed, so nothing else
+   * would wake that waiter (it slept on until the next release, or its deadline). So the word is woken; this
+   * thread's waiters on it look again, and those of other threads look and park again.
+   */
+  #headLeft(): void {
+    if (this.#unlockWaiters.length > 0) wake(this.#resource.view, this.#resource.index);
   }
 
   #insert(entry: Entry): void {
@@ -305,7 +320,10 @@ export class Turnstile {
     this.#entries.splice(at, 1);
     entry.detach();
     entry.reject(reason);
-    if (at === 0) this.#kickServer();
+    if (at === 0) {
+      this.#kickServer();
+      this.#headLeft();
+    }
   }
 
   #failHead(reason: unknown): void {
@@ -313,6 +331,7 @@ export class Turnstile {
     if (!head) return;
     head.detach();
     head.reject(reason);
+    this.#headLeft();
   }
 
   #kickServer(): void {
