@@ -525,7 +525,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     if (type === ItemType.Buffer || type === ItemType.View) {
       const length = ring.headLength();
       if (length < ALLOCATE_OUTSIDE_LOCK) {
-        into = new Uint8Array(length);
+        into = this.#allocateLocked(length);
       } else if (getter.spare?.length === length) {
         into = getter.spare;
         getter.spare = undefined;
@@ -539,11 +539,35 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
       }
     }
     const taken = Queue.#taken;
-    ring.take(into, 0, taken);
+    try {
+      ring.take(into, 0, taken);
+    } catch (err) {
+      throw this.#failedTake(err);
+    }
     ring.unlock(GET_LOCK);
     signal(words, NOT_FULL);
     getter.item = decode(taken.type, taken.kind, taken.bytes);
     return true;
+  }
+
+  /** A buffer for a raw record, allocated holding GET_LOCK (see {@link Queue.#failedTake}). */
+  #allocateLocked(length: number): Uint8Array {
+    try {
+      return new Uint8Array(length);
+    } catch (err) {
+      throw this.#failedTake(err);
+    }
+  }
+
+  /**
+   * A take that threw holding GET_LOCK: only an allocation can (a buffer for a raw item, or the inbox growing
+   * for a huge record), and a take allocates before it counts or removes anything (`Ring.take`), so nothing was
+   * removed. The lock is released (held, it would stop every consumer for good) and the error goes
+   * to the caller; the item stays first in the queue.
+   */
+  #failedTake(err: unknown): unknown {
+    this.#ring.unlock(GET_LOCK);
+    return err;
   }
 
   /**
@@ -858,7 +882,12 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
       if (expected !== true) return expected;
     }
     const taken = Queue.#takenMany;
-    const count = ring.takeMany(max, taken);
+    let count: number;
+    try {
+      count = ring.takeMany(max, taken);
+    } catch (err) {
+      throw this.#failedTake(err);
+    }
     ring.unlock(GET_LOCK);
     signal(words, NOT_FULL);
     const items = new Array(count);

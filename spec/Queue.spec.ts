@@ -295,6 +295,67 @@ describe('Queue: bad input changes nothing', () => {
   });
 });
 
+describe('Queue: a get whose allocation fails', () => {
+  // The buffer of a raw item, or the inbox a huge record is copied into, is allocated holding the consumers'
+  // lock (GET_LOCK, word 48). An allocation that fails (a RangeError from V8 for a huge buffer) must leave the
+  // lock free and the item in the queue: a lock left held would stop every consumer for good. The failure is
+  // injected by a Uint8Array constructor that throws for the chosen lengths, installed only around the get.
+  const GET_LOCK = 48;
+  function failingAllocations<T>(
+    fails: (length: number) => boolean,
+    run: () => T,
+  ): { thrown: unknown; hits: number } {
+    const Real = globalThis.Uint8Array;
+    let hits = 0;
+    globalThis.Uint8Array = new Proxy(Real, {
+      construct(target, args, newTarget) {
+        if (typeof args[0] === 'number' && fails(args[0])) {
+          hits++;
+          throw new RangeError('Array buffer allocation failed');
+        }
+        return Reflect.construct(target, args, newTarget);
+      },
+    });
+    try {
+      run();
+      return { thrown: undefined, hits };
+    } catch (err) {
+      return { thrown: err, hits };
+    } finally {
+      globalThis.Uint8Array = Real;
+    }
+  }
+  const getLock = (queue: Queue<unknown>): number =>
+    Atomics.load(new Int32Array(queue.buffer, queue.byteOffset, GET_LOCK + 1), GET_LOCK);
+
+  it.each([
+    // (A raw item of 2 KB or more is allocated for outside the lock: a small one here, a large one in a batch.)
+    ['getSync of a small raw item', 'one', 1000, (n: number) => n === 1000],
+    ['getManySync of a large raw item', 'many', 3000, (n: number) => n === 3000],
+    // (Bigger than the inbox can have grown in the tests before: they stay under 13 MB.)
+    ['getSync of a record bigger than the inbox', 'one', 20 << 20, (n: number) => n >= 20 << 20],
+  ] as const)(
+    '%s: rethrows, leaves the lock free and the item first in the queue',
+    (_, form, size, fails) => {
+      const queue = new Queue<unknown>({ capacity: 32 << 20 });
+      const item = size < 1 << 20 ? new Uint8Array(size).fill(7) : { text: 'x'.repeat(size) };
+      queue.putSync(item);
+      queue.putSync('second');
+      const { thrown, hits } = failingAllocations(fails, () =>
+        form === 'one' ? queue.getSync(0) : queue.getManySync(10, 0),
+      );
+      expect(hits).toBe(1);
+      expect(thrown).toBeInstanceOf(RangeError);
+      expect(getLock(queue)).toBe(0);
+      expect(queue.qsize()).toBe(2);
+      const got = queue.getSync(0);
+      if (item instanceof Uint8Array) expect(got).toEqual(item);
+      else expect((got as { text: string }).text.length).toBe(size);
+      expect(queue.getSync(0)).toBe('second');
+    },
+  );
+});
+
 describe('Queue: batches (putMany / getMany)', () => {
   it('puts a batch in order and gets up to max items, oldest first, in every form', async () => {
     const queue = new Queue<{ id: number }>();

@@ -535,7 +535,10 @@ export class Ring {
 
   /**
    * Copies the record at GET_POS into `into` (the record's length exactly) or, when omitted, into this thread's
-   * inbox at `inboxStart`; then counts it and removes it with one store of GET_POS.
+   * inbox at `inboxStart`; then counts it and removes it with one store of GET_POS. Whatever it allocates (the
+   * inbox growing), it allocates before it counts or removes anything, as {@link Ring.takeMany} does: a take that
+   * throws (an allocation that failed) has changed nothing but the SEEN_PUT_POS cache, and the caller releases
+   * the lock.
    */
   take(into: Uint8Array | undefined, inboxStart: number, taken: Taken): void {
     const words = this.words;
