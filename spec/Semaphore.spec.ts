@@ -813,6 +813,68 @@ function describeSemaphore({ name, bounded, create, from }: Variant): void {
         expect(sem.getValue()).toBe(1);
       }
     });
+
+    // A release handed to the head does not go through the shared value, so it wakes nobody parked on it. What
+    // the head held back must still go on: found by review, each case hung (async-mutex's Semaphore serves all).
+    it('a hand-over that empties the queue lets a waitForUnlock held back by that head resolve', async () => {
+      const sem = create(3);
+      sem.tryAcquire(2); // one permit free all along (a bound of 3 leaves room to release 2)
+      const heavy = sem.acquire(2);
+      let unlocked = false;
+      const unlocking = sem.waitForUnlock(1, { timeout: 60_000 }).then(() => {
+        unlocked = true;
+      });
+      await tick();
+      expect(unlocked).toBe(false);
+      sem.release(2); // handed straight to `heavy`
+      await heavy;
+      expect(sem.getValue()).toBe(1);
+      await until(() => unlocked, 'waitForUnlock resolved after the hand-over emptied the queue');
+      await unlocking;
+    });
+
+    it('a hand-over that leaves a head of lower priority lets a waitForUnlock of a higher one resolve', async () => {
+      const sem = create(3);
+      sem.tryAcquire(2);
+      const heavy = sem.acquire(2);
+      const low = sem.acquire(2, { priority: -1, timeout: 60_000 }); // stays queued: needs both permits
+      let unlocked = false;
+      const unlocking = sem.waitForUnlock(1, { timeout: 60_000 }).then(() => {
+        unlocked = true;
+      });
+      await tick();
+      expect(unlocked).toBe(false);
+      sem.release(2);
+      await heavy;
+      await until(() => unlocked, 'waitForUnlock resolved once the head had a lower priority');
+      await unlocking;
+      sem.cancel();
+      await expect(low).rejects.toBe(E_CANCELED);
+    });
+
+    it.each([
+      ['a lower', -1],
+      ['the same', 0],
+    ])(
+      'after a hand-over, a lighter acquirer of %s priority is served from the permit left free',
+      async (_, priority) => {
+        const sem = create(3);
+        sem.tryAcquire(2);
+        const heavy = sem.acquire(2);
+        let served = false;
+        const light = sem.acquire(1, { priority, timeout: 60_000 }).then((result) => {
+          served = true;
+          return result;
+        });
+        await tick();
+        expect(served).toBe(false);
+        sem.release(2); // handed to `heavy`; `light` is the head now, and one permit is free
+        await heavy;
+        await until(() => served, 'the lighter acquirer was served');
+        await light;
+        expect(sem.getValue()).toBe(0);
+      },
+    );
   });
 
   describe(`${name}: across worker threads`, () => {

@@ -218,7 +218,7 @@ let inboxView = inbox.subarray(0, 0);
 function inboxAt(start: number, length: number): Uint8Array {
   if (start === 0 && inboxView.length === length && inboxView.buffer === inbox.buffer) return inboxView;
   if (inbox.length < start + length) {
-    // A multiple of 8, as inboxWords needs (a RangeError here would leave GET_LOCK held).
+    // A multiple of 8, as inboxWords needs (an odd size would make its Int32Array view throw).
     const grown = new Uint8Array(align8(Math.max(start + length, inbox.length * 2)));
     grown.set(inbox.subarray(0, start));
     inbox = grown;

@@ -162,8 +162,14 @@ export class Turnstile {
     this.#entries.shift();
     head.detach();
     head.settle(result);
-    // The server's pending wait serves the next head; with nobody left, it must stop waiting.
-    if (this.#entries.length === 0) this.#kickServer();
+    // The server's pending wait serves the next head; with nobody left, it must stop waiting. A next head that
+    // needs fewer units than this one may be servable already (units were free, just not enough for this head):
+    // its attempt must run now, and nothing on the shared word would make it run.
+    const next = this.#entries[0];
+    if (next === undefined || next.weight < head.weight) this.#kickServer();
+    // A waitForUnlock this head held back may be free to go now (the queue emptied, or the next head has a lower
+    // priority), with units that were free all along.
+    this.#headLeft();
     return head.weight;
   }
 
@@ -290,10 +296,11 @@ export class Turnstile {
   }
 
   /**
-   * The head left without taking anything (timed out, aborted, cancelled, failed). A `waitForUnlock` it held
-   * back may now be free to go while the units were free all along: no shared word changed, so nothing else
-   * would wake that waiter (it slept on until the next release, or its deadline). So the word is woken; this
-   * thread's waiters on it look again, and those of other threads look and park again.
+   * The head left the queue without going through the shared word (timed out, aborted, cancelled, failed, or
+   * handed units over). A `waitForUnlock` it held back may now be free to go while the units were free all
+   * along: no shared word changed, so nothing else would wake that waiter (it slept on until the next release,
+   * or its deadline). So the word is woken when such waiters exist; this thread's waiters on it look again, and
+   * those of other threads look and park again.
    */
   #headLeft(): void {
     if (this.#unlockWaiters.length > 0) wake(this.#resource.view, this.#resource.index);
