@@ -6,13 +6,13 @@
  * `npm run bench -- --json docs/assets/bench.json --svg docs/assets/bench.svg --md docs/performance.md`.
  */
 
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type Machine, parseOutputArgs, writeOutputs } from './chart';
 import { createBench, type Section } from './harness';
-import { checkMachine, describeCheck } from './machine';
+import { checkMachine, compareAllocation, describeCheck, type MachineCheck } from './machine';
 
 const { outputs, rest } = parseOutputArgs(process.argv.slice(2));
 const filters = rest.filter((arg) => !arg.startsWith('--'));
@@ -54,6 +54,16 @@ for (const file of files) {
 const after = await checkMachine(bench);
 console.log(`\nMachine check after the run: ${describeCheck(after)}`);
 machine.check = { before, after };
+// Against the published run (docs/assets/bench.json): a machine whose one-thread work runs slower than it did
+// then moves every baseline, and its figures should not replace the published ones (see machine.ts).
+const publishedPath = join(here, '..', '..', 'docs', 'assets', 'bench.json');
+if (existsSync(publishedPath)) {
+  const published = JSON.parse(readFileSync(publishedPath, 'utf8')) as {
+    machine?: { check?: { before?: MachineCheck } };
+  };
+  const comparison = compareAllocation(before, published.machine?.check?.before);
+  if (comparison) console.log(`Against the published run: ${comparison}`);
+}
 
 for (const path of writeOutputs({ machine, sections }, outputs)) console.log(`written: ${path}`);
 process.exit(0);

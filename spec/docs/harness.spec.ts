@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { balancedOrders, createBench, type Section } from '../bench/harness';
-import { checkMachine } from '../bench/machine';
+import { checkMachine, compareAllocation, type MachineCheck } from '../bench/machine';
 
 /** How often each kind runs right after each other kind, over the orders run one after the other. */
 function successions(orders: number[][]): Map<string, number> {
@@ -60,14 +60,33 @@ describe('the machine check (spec/bench/machine.ts)', () => {
   afterEach(() => bench.terminateWorkers());
 
   it('times two threads at once and a hand-off between them, and adds no section', async () => {
-    const check = await checkMachine(bench, { loopSteps: 2_000_000, roundTrips: 2_000, rounds: 1 });
+    const check = await checkMachine(bench, {
+      loopSteps: 2_000_000,
+      roundTrips: 2_000,
+      allocItems: 2_000,
+      rounds: 1,
+    });
     const [fast, slow] = check.loopNs;
     expect(fast).toBeGreaterThan(0);
     expect(slow).toBeGreaterThanOrEqual(fast);
     expect(Number.isFinite(slow)).toBe(true);
     expect(check.handOffNs).toBeGreaterThan(0);
     expect(Number.isFinite(check.handOffNs)).toBe(true);
+    expect(check.allocNs).toBeGreaterThan(0);
+    expect(Number.isFinite(check.allocNs)).toBe(true);
     expect(check.load).toBeGreaterThanOrEqual(0);
     expect(sections).toHaveLength(0);
   }, 60_000);
+
+  it('flags a run whose one-thread probe is over 1.5× the published one, and says nothing without a published figure', () => {
+    const at = (allocNs?: number): MachineCheck => ({ loopNs: [1, 1], handOffNs: 500, allocNs, load: 0 });
+    expect(compareAllocation(at(2000), at(1000))).toMatch(
+      /^one thread's build \+ v8\.serialize 2000 ns against 1000 ns in the published run \(2\.00×\): this machine is slower/,
+    );
+    expect(compareAllocation(at(1400), at(1000))).toBe(
+      "one thread's build + v8.serialize 1400 ns against 1000 ns in the published run (1.40×)",
+    );
+    expect(compareAllocation(at(1400), at(undefined))).toBeUndefined();
+    expect(compareAllocation(at(1400), undefined)).toBeUndefined();
+  });
 });
