@@ -447,16 +447,9 @@ export class Semaphore implements SemaphoreInterface {
    * ```
    */
   acquireSync(timeout?: number, weight = 1): boolean {
-    // The uncontended case (one permit, no timeout): one compare-exchange against the value this handle last
-    // saw, with nothing checked or looked up before it. Anything else, a failed exchange included, takes the
-    // full path.
-    if (weight === 1 && timeout === undefined && mayBlock) {
-      const value = this.#guess;
-      if (value >= 1 && Atomics.compareExchange(this.#view, VALUE, value, value - 1) === value) {
-        this.#guess = value - 1;
-        return true;
-      }
-    }
+    // The uncontended case (one permit, no timeout): the take (a compare-exchange against the value this handle
+    // last saw) before anything is checked or looked up. Otherwise the full path.
+    if (weight === 1 && timeout === undefined && mayBlock && this.#take(1) >= 0) return true;
     return this.#acquireSync(timeout, weight, this.#names.acquireSync) >= 0;
   }
 
