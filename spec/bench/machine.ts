@@ -20,6 +20,7 @@ import { loadavg } from 'node:os';
 import { serialize } from 'node:v8';
 import type { Bench } from './harness';
 import { median, workerResult } from './harness';
+import { freshItem } from './item';
 
 /** One machine check. */
 export interface MachineCheck {
@@ -45,7 +46,7 @@ function allocationProbe(items: number): number {
   let bytes = 0;
   const t0 = performance.now();
   for (let i = 0; i < items; i++) {
-    bytes += serialize({ id: i, payload: `payload-${String(i).padStart(10, '0')}-abcdefghijklm` }).length;
+    bytes += serialize(freshItem(i)).length;
   }
   const ns = ((performance.now() - t0) * 1e6) / items;
   if (bytes === 0) throw new Error('machine check: nothing serialized');
@@ -83,7 +84,10 @@ export async function checkMachine(
   return { loopNs: [median(fast), median(slow)], handOffNs: median(handOff), allocNs: median(alloc), load };
 }
 
-/** One check in words: `loop 1.02 / 1.05 ns per step on two threads at once (1.03× apart), hand-off 210 ns, load 0.9`. */
+/**
+ * One check in words: `loop 1.02 / 1.05 ns per step on two threads at once (1.03× apart), hand-off round trip 210 ns,
+ * one thread's build + v8.serialize 1700 ns, load 0.9`.
+ */
 export function describeCheck(check: MachineCheck): string {
   const [fast, slow] = check.loopNs;
   return (

@@ -19,6 +19,7 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Queue } from '../../lib/index';
 import { decode, encode } from '../../lib/internal/codec';
 import { type Bench, nsPerOp, type Row, sampledRow, workerResult } from './harness';
+import { freshItem } from './item';
 
 type Mode = 'queue' | 'queue-async' | 'queue-many' | 'post' | 'raw' | 'raw-fresh';
 type Kind = 'small' | '4k' | '64k';
@@ -222,8 +223,7 @@ export default async function queueBench(bench: Bench): Promise<void> {
   }
 
   // The codec alone, in this thread, on items built fresh as above.
-  const payloadOf = (i: number): string => `payload-${String(i).padStart(10, '0')}-abcdefghijklm`;
-  const item = { id: 12345, payload: payloadOf(12345) };
+  const item = freshItem(12345);
   const encoded = encode(item, 'bench');
   const bytes = encoded.bytes.slice();
   const v8Bytes = v8Serialize(item);
@@ -232,7 +232,7 @@ export default async function queueBench(bench: Bench): Promise<void> {
     {
       name: 'build the item alone',
       value: nsPerOp((n) => {
-        for (let i = 0; i < n; i++) sink += { id: i, payload: payloadOf(i) }.payload.length;
+        for (let i = 0; i < n; i++) sink += freshItem(i).payload.length;
       }),
       unit: 'ns/op',
       lowerIsBetter: true,
@@ -240,7 +240,7 @@ export default async function queueBench(bench: Bench): Promise<void> {
     {
       name: 'v8.serialize',
       value: nsPerOp((n) => {
-        for (let i = 0; i < n; i++) sink += v8Serialize({ id: i, payload: payloadOf(i) }).length;
+        for (let i = 0; i < n; i++) sink += v8Serialize(freshItem(i)).length;
       }),
       unit: 'ns/op',
       lowerIsBetter: true,
@@ -256,7 +256,7 @@ export default async function queueBench(bench: Bench): Promise<void> {
     {
       name: 'structuredClone (both halves)',
       value: nsPerOp((n) => {
-        for (let i = 0; i < n; i++) sink += structuredClone({ id: i, payload: payloadOf(i) }).id;
+        for (let i = 0; i < n; i++) sink += structuredClone(freshItem(i)).id;
       }),
       unit: 'ns/op',
       lowerIsBetter: true,
@@ -264,7 +264,7 @@ export default async function queueBench(bench: Bench): Promise<void> {
     {
       name: 'Queue codec encode',
       value: nsPerOp((n) => {
-        for (let i = 0; i < n; i++) sink += encode({ id: i, payload: payloadOf(i) }, 'bench').bytes.length;
+        for (let i = 0; i < n; i++) sink += encode(freshItem(i), 'bench').bytes.length;
       }),
       unit: 'ns/op',
       lowerIsBetter: true,

@@ -13,6 +13,7 @@
 // this item }; binary items ('4k', '64k') are a Uint8Array of that many bytes, stamped with the item's number.
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { Queue, QueueClosedError } from '../../../lib/index';
+import { freshItem } from '../item';
 
 type Mode = 'queue' | 'queue-async' | 'queue-many' | 'post' | 'raw' | 'raw-fresh';
 type Kind = 'small' | '4k' | '64k';
@@ -62,7 +63,7 @@ function item(id: number): unknown {
     template[0] = id & 0xff;
     return template;
   }
-  return { id, payload: `payload-${String(id).padStart(10, '0')}-abcdefghijklm` };
+  return freshItem(id);
 }
 
 function check(received: unknown, id: number | -1): number {
